@@ -1,0 +1,18 @@
+// mtc — structural equality of modules and expressions.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "ir/expr.h"
+
+#include <string>
+
+namespace mtc::ir {
+
+/// True if `a` and `b` have the same functions (by name, in order), parameters (matched by
+/// position; names and locations ignored), graph shape, ops, attributes, constants (bitwise)
+/// and declared types. On a difference, `*why` (if given) names the first one as a path, e.g.
+/// `@main.body: call qnn.requantize: arg 0: call nn.bias_add: attr axis: 3 vs 1`.
+bool structurallyEqual(const Module &a, const Module &b, std::string *why = nullptr);
+bool structurallyEqual(Expr a, Expr b, std::string *why = nullptr);
+
+} // namespace mtc::ir
