@@ -231,4 +231,15 @@ struct FixedPointMultiplyAttrs : AttrsBase<FixedPointMultiplyAttrs> {
   }
 };
 
+/// fixed_point_multiply_per_axis: per-channel multipliers and shifts given as int32 tensors.
+struct FixedPointMultiplyPerAxisAttrs : AttrsBase<FixedPointMultiplyPerAxisAttrs> {
+  static constexpr const char *kName = "FixedPointMultiplyPerAxisAttrs";
+  int64_t axis = -1;
+  std::string rounding = "UPWARD";
+  template <class V> void visit(V &v) {
+    v("axis", axis, "axis the multiplier and shift vectors run along");
+    v("rounding", rounding, "UPWARD, TONEAREST or TFLITE");
+  }
+};
+
 } // namespace mtc::ir
