@@ -100,9 +100,10 @@ public:
   AttrList all() const override {
     AttrList out;
     auto &self = const_cast<Self &>(static_cast<const Self &>(*this));
-    self.visit([&](const char *name, auto &field, const char *) {
+    auto add = [&](const char *name, auto &field, const char *) {
       out.emplace_back(name, detail::toValue(field));
-    });
+    };
+    self.visit(add); // visit takes an lvalue visitor
     return out;
   }
 
@@ -117,19 +118,21 @@ public:
   std::string set(std::string_view name, const AttrValue &v) override {
     std::string err = "unknown attribute '" + std::string(name) + "' for " + Self::kName;
     bool found = false;
-    static_cast<Self &>(*this).visit([&](const char *n, auto &field, const char *) {
+    auto assign = [&](const char *n, auto &field, const char *) {
       if (found || name != n) return;
       found = true;
       err = detail::fromValue(v, field);
       if (!err.empty()) err = "attribute '" + std::string(name) + "' " + err;
-    });
+    };
+    static_cast<Self &>(*this).visit(assign);
     return err;
   }
 
   std::vector<std::pair<std::string, std::string>> fieldDocs() const override {
     std::vector<std::pair<std::string, std::string>> out;
     auto &self = const_cast<Self &>(static_cast<const Self &>(*this));
-    self.visit([&](const char *name, auto &, const char *doc) { out.emplace_back(name, doc); });
+    auto add = [&](const char *name, auto &, const char *doc) { out.emplace_back(name, doc); };
+    self.visit(add);
     return out;
   }
 };

@@ -231,6 +231,24 @@ struct FixedPointMultiplyAttrs : AttrsBase<FixedPointMultiplyAttrs> {
   }
 };
 
+/// expand_dims.
+struct ExpandDimsAttrs : AttrsBase<ExpandDimsAttrs> {
+  static constexpr const char *kName = "ExpandDimsAttrs";
+  int64_t axis = 0;
+  int64_t num_newaxis = 1;
+  template <class V> void visit(V &v) {
+    v("axis", axis, "where the new axes go, in [-rank-1, rank]");
+    v("num_newaxis", num_newaxis, "number of size-1 axes to insert");
+  }
+};
+
+/// squeeze.
+struct SqueezeAttrs : AttrsBase<SqueezeAttrs> {
+  static constexpr const char *kName = "SqueezeAttrs";
+  std::vector<int64_t> axis; ///< empty = every size-1 axis
+  template <class V> void visit(V &v) { v("axis", axis, "size-1 axes to remove (empty: all)"); }
+};
+
 /// fixed_point_multiply_per_axis: per-channel multipliers and shifts given as int32 tensors.
 struct FixedPointMultiplyPerAxisAttrs : AttrsBase<FixedPointMultiplyPerAxisAttrs> {
   static constexpr const char *kName = "FixedPointMultiplyPerAxisAttrs";
