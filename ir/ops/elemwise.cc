@@ -23,6 +23,7 @@ Type inferBinary(TypeInferCtx &ctx, BinaryKind kind) {
   if (!out)
     return ctx.error("cannot broadcast shapes " + shapeStr(a.shape()) + " and " +
                      shapeStr(b.shape()));
+  if (!checkShapeSize(ctx, *out)) return Type();
   return Type::tensor(*out, kind == BinaryKind::Compare ? DType::Bool : a.dtype());
 }
 

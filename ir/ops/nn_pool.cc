@@ -90,6 +90,7 @@ Type inferPool(TypeInferCtx &ctx) {
                      "x" + std::to_string(pw));
   s[hAx] = outDim(s[hAx], g->padTop, g->padBottom, g->kh, g->sh, g->dh, g->ceilMode);
   s[wAx] = outDim(s[wAx], g->padLeft, g->padRight, g->kw, g->sw, g->dw, g->ceilMode);
+  if (!checkShapeSize(ctx, s)) return Type();
   return Type::tensor(s, ctx.arg(0).dtype());
 }
 

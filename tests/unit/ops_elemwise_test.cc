@@ -70,6 +70,8 @@ TEST_CASE("binary type errors name the mismatch", "[ops][elemwise]") {
         "float32");
   CHECK(err("add", Type::tuple({tensorType({2}, DType::Int8)}), tensorType({2}, DType::Int8)) ==
         "argument 'lhs' must be a tensor, got (Tensor[(2), int8],)");
+  CHECK(err("add", tensorType({1 << 20, 1}, DType::Int8), tensorType({1, 1 << 20}, DType::Int8)) ==
+        "output shape (1048576, 1048576) is too large");
   // Comparisons accept bool and produce bool.
   CHECK(inferOp("equal", {tensorType({2}, DType::Bool), tensorType({}, DType::Bool)}).type ==
         tensorType({2}, DType::Bool));
