@@ -260,4 +260,21 @@ struct FixedPointMultiplyPerAxisAttrs : AttrsBase<FixedPointMultiplyPerAxisAttrs
   }
 };
 
+/// strided_slice (slice_mode "end" only).
+struct StridedSliceAttrs : AttrsBase<StridedSliceAttrs> {
+  static constexpr const char *kName = "StridedSliceAttrs";
+  std::vector<int64_t> begin;
+  std::vector<int64_t> end;
+  std::vector<int64_t> strides; ///< missing entries are 1
+  std::vector<int64_t> axes;    ///< empty = the first len(begin) axes
+  std::string slice_mode = "end";
+  template <class V> void visit(V &v) {
+    v("begin", begin, "first index per sliced axis (negative: from the end)");
+    v("end", end, "one past the last index per sliced axis (clamped; missing: the whole axis)");
+    v("strides", strides, "step per sliced axis, non-zero (missing: 1)");
+    v("axes", axes, "axes the lists refer to (empty: 0, 1, ...)");
+    v("slice_mode", slice_mode, "only \"end\"");
+  }
+};
+
 } // namespace mtc::ir

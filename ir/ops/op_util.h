@@ -169,5 +169,6 @@ OpDef makeOp(std::string name, std::vector<std::string> argNames, OpPattern patt
 void registerElemwiseUnaryOps(OpRegistry &r);
 void registerReduceOps(OpRegistry &r);
 void registerPoolOps(OpRegistry &r);
+void registerSliceOps(OpRegistry &r);
 
 } // namespace mtc::ir

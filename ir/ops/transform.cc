@@ -1,4 +1,5 @@
-// mtc — data movement ops: reshape, transpose, concatenate, repeat, expand_dims, squeeze.
+// mtc — data movement ops: reshape, transpose, concatenate, repeat, expand_dims, squeeze
+// (strided_slice is in transform_slice.cc).
 //
 // These never change element values, so every dtype (bool included) is accepted and the
 // evaluation copies bytes; shape-only ops share the input buffer.
@@ -244,6 +245,7 @@ void registerTransformOps(OpRegistry &r) {
                                 &inferExpandDims, &evalReshapeLike));
   r.add(makeOp<SqueezeAttrs>("squeeze", {"data"}, OpPattern::Injective, "remove size-1 axes",
                              &inferSqueeze, &evalReshapeLike));
+  registerSliceOps(r);
 }
 
 } // namespace mtc::ir

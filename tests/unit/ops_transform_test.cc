@@ -156,3 +156,43 @@ TEST_CASE("expand_dims and squeeze", "[ops][transform]") {
   CHECK(e.shape() == Shape{2, 1, 3});
   CHECK(toInts(e) == iota(6, -3));
 }
+
+TEST_CASE("strided_slice follows Python slicing with clamped bounds", "[ops][transform]") {
+  auto sl = [](std::vector<int64_t> b, std::vector<int64_t> e, std::vector<int64_t> s,
+               std::vector<int64_t> axes = {}) {
+    return makeAttrs<StridedSliceAttrs>([&](StridedSliceAttrs &a) {
+      a.begin = b;
+      a.end = e;
+      a.strides = s;
+      a.axes = axes;
+    });
+  };
+  Tensor x = ints(DType::Int32, {10}, iota(10));
+  CHECK(toInts(evalOp("strided_slice", {x}, sl({2}, {8}, {3}))) == std::vector<int64_t>{2, 5});
+  CHECK(toInts(evalOp("strided_slice", {x}, sl({-3}, {}, {}))) == std::vector<int64_t>{7, 8, 9});
+  CHECK(toInts(evalOp("strided_slice", {x}, sl({8}, {2}, {-2}))) == std::vector<int64_t>{8, 6, 4});
+  CHECK(toInts(evalOp("strided_slice", {x}, sl({100}, {-100}, {-4}))) ==
+        std::vector<int64_t>{9, 5, 1});
+  CHECK(evalOp("strided_slice", {x}, sl({5}, {3}, {})).shape() == Shape{0});
+  Tensor m = ints(DType::Int8, {3, 4}, iota(12));
+  CHECK(toInts(evalOp("strided_slice", {m}, sl({1}, {3}, {}))) ==
+        std::vector<int64_t>{4, 5, 6, 7, 8, 9, 10, 11});
+  CHECK(toInts(evalOp("strided_slice", {m}, sl({-1}, {-5}, {-1}, {1}))) ==
+        std::vector<int64_t>{3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8});
+  // Trimming padded output channels of an NHWC tensor, checked by index math.
+  std::mt19937_64 rng(4);
+  Tensor y = randomInts(DType::Int32, {1, 2, 2, 8}, rng, -9, 9);
+  Tensor t = evalOp("strided_slice", {y}, sl({0}, {6}, {}, {3}));
+  REQUIRE(t.shape() == Shape{1, 2, 2, 6});
+  for (int64_t p = 0; p < 4; ++p)
+    for (int64_t c = 0; c < 6; ++c) CHECK(t.intAt(p * 6 + c) == y.intAt(p * 8 + c));
+
+  Type ty = tensorType({3, 4}, DType::Int8);
+  CHECK(inferOp("strided_slice", {ty}, sl({0}, {2}, {0})).error == "strides [0] contain a 0 step");
+  CHECK(inferOp("strided_slice", {ty}, sl({0, 0, 0}, {}, {})).error ==
+        "begin [0, 0, 0] has more entries than the rank 2 of 'data'");
+  CHECK(inferOp("strided_slice", {ty}, sl({0}, {1}, {}, {2})).error ==
+        "axis 2 is out of range for rank 2");
+  CHECK(inferOp("strided_slice", {ty}, sl({0, 1}, {1}, {}, {1, -1})).error ==
+        "axis 1 is sliced twice");
+}
