@@ -101,8 +101,8 @@ int32_t saturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
   if (a == b && a == std::numeric_limits<int32_t>::min()) return std::numeric_limits<int32_t>::max();
   const int64_t ab = static_cast<int64_t>(a) * b;
   const int64_t nudge = ab >= 0 ? (int64_t(1) << 30) : 1 - (int64_t(1) << 30);
-  // C++ division truncates toward zero, which together with the signed nudge rounds half away
-  // from zero; the quotient always fits int32 once the single overflow case is excluded.
+  // C++ division truncates toward zero; with the sign-dependent nudge this is floor(v + 1/2),
+  // like SQRDMULH. The quotient fits int32 once the single overflow case is excluded.
   return static_cast<int32_t>((ab + nudge) / (int64_t(1) << 31));
 }
 

@@ -41,8 +41,9 @@ FixedPoint fixedPointMultiplier(double m);
 /// The real multiplier of a requantize: double(float inScale) / double(float outScale).
 double requantizeScale(float inputScale, float outputScale);
 
-/// gemmlowp's SaturatingRoundingDoublingHighMul (= AArch64 SQRDMULH): round(a * b / 2^31) with
-/// ties away from zero, and INT32_MIN * INT32_MIN saturating to INT32_MAX.
+/// gemmlowp's SaturatingRoundingDoublingHighMul (= AArch64 SQRDMULH): a * b / 2^31 rounded to
+/// nearest with ties toward +infinity (floor(v + 1/2): -1.5 -> -1), and INT32_MIN * INT32_MIN
+/// saturating to INT32_MAX.
 int32_t saturatingRoundingDoublingHighMul(int32_t a, int32_t b);
 
 /// gemmlowp's RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties away from zero.
