@@ -143,6 +143,7 @@ Value evalTranspose(const EvalCtx &ctx) {
 // ---- concatenate ---------------------------------------------------------------------------
 
 Type inferConcatenate(TypeInferCtx &ctx) {
+  if (ctx.args().empty()) return ctx.error("argument 'data' is missing");
   const Type &tup = ctx.arg(0);
   if (!tup.isTuple())
     return ctx.error("argument 'data' must be a tuple of tensors, got " + tup.str());
