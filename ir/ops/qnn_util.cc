@@ -25,7 +25,7 @@ std::optional<Rounding> roundingAttr(TypeInferCtx &ctx, const std::string &value
 std::optional<int64_t> channelAxis(TypeInferCtx &ctx, int64_t axis, int64_t rank,
                                    const char *attrName) {
   if (axis >= -rank && axis < rank) return axis < 0 ? axis + rank : axis;
-  ctx.error(std::string(attrName) + " = " + std::to_string(axis) + " is out of range for rank " +
+  ctx.error(std::string(attrName) + " " + std::to_string(axis) + " is out of range for rank " +
             std::to_string(rank));
   return std::nullopt;
 }

@@ -21,7 +21,7 @@ std::optional<DType> outDTypeAttr(TypeInferCtx &ctx, const std::string &name, DT
 std::optional<Rounding> roundingAttr(TypeInferCtx &ctx, const std::string &value);
 
 /// Normalises a channel axis attribute (negative counts from the end) for a tensor of `rank`;
-/// reports `<attrName> = 5 is out of range for rank 4`.
+/// reports `<attrName> 5 is out of range for rank 4`.
 std::optional<int64_t> channelAxis(TypeInferCtx &ctx, int64_t axis, int64_t rank,
                                    const char *attrName = "axis");
 

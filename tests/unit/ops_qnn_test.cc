@@ -275,7 +275,7 @@ TEST_CASE("qnn.requantize type relation", "[ops][qnn]") {
   CHECK_THAT(
       infer("qnn.requantize", {x, sf32(), si32(), sf32(), si32()}, rq([](auto &a) { a.axis = 4; }))
           .error,
-      Equals("axis = 4 is out of range for rank 4"));
+      Equals("axis 4 is out of range for rank 4"));
   CHECK_THAT(infer("qnn.requantize", {x, sf32(), si32(), sf32(), si32()},
                    rq([](auto &a) { a.out_dtype = "int64"; }))
                  .error,
