@@ -50,6 +50,9 @@ struct UKernel {
 
   /// MACs of one k-block (tileM·tileN·tileK).
   int macsPerBlock() const { return tileM * tileN * tileK; }
+  /// Bytes of one k-block of the A panel (tileM·tileK) and of the B panel (tileN·tileK).
+  int aBlockBytes() const { return tileM * tileK; }
+  int bBlockBytes() const { return tileN * tileK; }
   /// The LLVM inline-asm text: placeholders replaced by $N / mnemonic prefixes.
   std::string llvmAsm() const;
   /// The template with `{su}` expanded and operands left as {a}..{ldc} (for tools and docs).
