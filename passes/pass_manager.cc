@@ -137,9 +137,10 @@ std::vector<std::string> optLevelPipeline(int level) {
     for (const char *n : {"QnnLegalize", "QnnCanonicalize", "Legalize"}) p.push_back(n);
   }
   if (level >= 2) {
-    // FoldConstant runs twice: first on the canonicalised zero-point terms, then on the weight
-    // transforms AlterOpLayout inserted (so packed weights are constants before fusion).
-    for (const char *n : {"SimplifyExpr", "FoldConstant", "AlterOpLayout", "FoldConstant"})
+    // FoldConstant runs twice: first on the canonicalised zero-point terms (so SimplifyExpr
+    // sees them as constants and can merge them with the bias), then on what SimplifyExpr and
+    // AlterOpLayout created (the packed weights become constants before fusion).
+    for (const char *n : {"FoldConstant", "SimplifyExpr", "AlterOpLayout", "FoldConstant"})
       p.push_back(n);
   }
   if (level >= 3) p.push_back("FuseOps");

@@ -52,7 +52,7 @@ struct PipelineLog {
 /// The named pipelines. `level` 0..3; anything else gives an empty list.
 ///   -O0: InferType
 ///   -O1: + QnnLegalize, QnnCanonicalize, Legalize, DeadCodeElimination (lowering only)
-///   -O2: + SimplifyExpr, FoldConstant, AlterOpLayout, FoldConstant (no fusion)
+///   -O2: + FoldConstant, SimplifyExpr, AlterOpLayout, FoldConstant (no fusion)
 ///   -O3: + FuseOps (the pipeline `mtc compile` uses; the default)
 std::vector<std::string> optLevelPipeline(int level);
 

@@ -13,6 +13,8 @@
 //   clip(x: d, lo, hi)                     -> x             if [lo, hi] covers all of d
 //   reshape(x) to x's own shape            -> x
 //   reshape(reshape(x, s1), s2)            -> reshape(x, s2)
+//   (x + c1) + c2                          -> x + (c1 + c2)  c1, c2 constants; `+` is add or
+//                                                            nn.bias_add on the last axis
 // The module is rewritten until nothing changes (at most a few rounds, types re-inferred in
 // between so each round sees typed nodes).
 #include "ir/builder.h"
@@ -22,6 +24,8 @@
 #include "passes/passes.h"
 
 #include <map>
+#include <optional>
+#include <unordered_map>
 
 namespace mtc::passes {
 namespace {
@@ -50,7 +54,8 @@ bool fitsIn(ir::DType s, ir::DType d) {
 
 class Simplifier {
 public:
-  explicit Simplifier(ir::Context &ctx) : rw_(ctx), b_(ctx) {}
+  Simplifier(ir::Context &ctx, const std::unordered_map<Expr, int> &uses)
+      : rw_(ctx), b_(ctx), uses_(uses) {}
   Expr rewrite(Expr root) {
     return rw_.rewrite(root, [this](Expr old, Expr rebuilt) { return visit(old, rebuilt); });
   }
@@ -65,7 +70,25 @@ private:
 
   ir::Rewriter rw_;
   ir::Builder b_;
+  const std::unordered_map<Expr, int> &uses_; // users of each node of the input
 };
+
+// `x + c` written as add(x, c), add(c, x) or nn.bias_add(x, c) on the last axis, with c a
+// constant and the result of x's own type (c broadcasts into x without enlarging it).
+std::optional<std::pair<Expr, Expr>> constantOffset(Expr e) {
+  const ir::CallNode *c = ir::dyn<ir::CallNode>(e);
+  if (!c || !c->op || c->args.size() != 2 || !intTensor(e->type)) return std::nullopt;
+  Expr a = c->args[0], b = c->args[1];
+  if (c->op->name == "add") {
+    if (ir::dyn<ir::ConstantNode>(b) && a->type == e->type) return std::make_pair(a, b);
+    if (ir::dyn<ir::ConstantNode>(a) && b->type == e->type) return std::make_pair(b, a);
+  } else if (c->op->name == "nn.bias_add" && ir::dyn<ir::ConstantNode>(b) &&
+             a->type == e->type) {
+    int64_t axis = c->attrsAs<ir::BiasAddAttrs>().axis, rank = e->type.rank();
+    if (axis == rank - 1 || axis == -1) return std::make_pair(a, b);
+  }
+  return std::nullopt;
+}
 
 Expr Simplifier::visit(Expr old, Expr rebuilt) {
   const ir::CallNode *oc = ir::dyn<ir::CallNode>(old);
@@ -88,6 +111,19 @@ Expr Simplifier::visit(Expr old, Expr rebuilt) {
       return hit("cast of an exact cast", b_.call("cast", {x}, nc->attrs, old->loc));
     }
     return rebuilt;
+  }
+  if (op == "add" || op == "nn.bias_add") {
+    // (x + c1) + c2 -> x + (c1 + c2): integer addition wraps, so it is associative; the
+    // constant sum is left for FoldConstant. Only when the inner sum has no other user.
+    std::optional<std::pair<Expr, Expr>> outer = constantOffset(old);
+    std::optional<std::pair<Expr, Expr>> inner;
+    if (outer && rw_.mapped(outer->first) == outer->first && uses_.count(outer->first) &&
+        uses_.at(outer->first) == 1)
+      inner = constantOffset(outer->first);
+    if (inner && inner->second->type.dtype() == outer->second->type.dtype()) {
+      Expr sum = b_.call("add", {inner->second, outer->second}, nullptr, old->loc);
+      return hit("constant offsets combined", b_.call("add", {inner->first, sum}, nullptr, old->loc));
+    }
   }
   if ((op == "add" || op == "subtract" || op == "multiply" || op == "left_shift" ||
        op == "right_shift") &&
@@ -126,7 +162,11 @@ std::optional<ir::Module> simplifyExpr(const ir::Module &m, PassContext &ctx) {
   ir::Module cur = m;
   std::map<std::string, int> total;
   for (int round = 0; round < 4; ++round) {
-    Simplifier s(m.ctx());
+    std::unordered_map<Expr, int> uses;
+    for (const auto &[name, f] : cur.functions())
+      for (Expr e : ir::postOrder(f))
+        for (Expr c : ir::children(e)) ++uses[c];
+    Simplifier s(m.ctx(), uses);
     ir::Module next(m.ctxPtr());
     for (const auto &[name, f] : cur.functions())
       next.setFunction(name, static_cast<const ir::FunctionNode *>(s.rewrite(f)));

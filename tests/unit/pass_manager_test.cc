@@ -4,6 +4,7 @@
 #include "pass_test_util.h"
 
 #include "ir/eval.h"
+#include "passes/bind_params.h"
 #include "passes/pass.h"
 
 using mtc::testutil::countOp;
@@ -58,8 +59,8 @@ TEST_CASE("pass manager: registry and pipeline specs", "[passes][pass_manager]")
   CHECK(*mtc::passes::parsePipelineSpec("-O1", f.diag) ==
         V{"InferType", "QnnLegalize", "QnnCanonicalize", "Legalize", "DeadCodeElimination"});
   CHECK(*mtc::passes::parsePipelineSpec("-O3", f.diag) ==
-        V{"InferType", "QnnLegalize", "QnnCanonicalize", "Legalize", "SimplifyExpr",
-          "FoldConstant", "AlterOpLayout", "FoldConstant", "FuseOps", "DeadCodeElimination"});
+        V{"InferType", "QnnLegalize", "QnnCanonicalize", "Legalize", "FoldConstant",
+          "SimplifyExpr", "AlterOpLayout", "FoldConstant", "FuseOps", "DeadCodeElimination"});
   CHECK(*mtc::passes::parsePipelineSpec("O2", f.diag) == mtc::passes::optLevelPipeline(2));
   CHECK(*mtc::passes::parsePipelineSpec(" InferType, FoldConstant ,FuseOps", f.diag) ==
         V{"InferType", "FoldConstant", "FuseOps"});
@@ -313,4 +314,63 @@ def @main(%x: Tensor[(2, 6), int8], %y: Tensor[(2, 6), int32], %f: Tensor[(2, 6)
   f.checkEqual(out, expected);
   REQUIRE(log.allReports().size() == 1);
   CHECK(log.allReports()[0].rfind("SimplifyExpr: 9 rewrites (", 0) == 0);
+}
+
+TEST_CASE("SimplifyExpr: constant offsets (zero-point terms and bias) combine",
+          "[passes][simplify]") {
+  const char *text = R"(
+def @main(%x: Tensor[(1, 2, 2, 3), int32], %c1: Tensor[(3), int32], %c2: Tensor[(3), int32],
+          %c3: Tensor[(2), int32]) {
+  %0 = add(%x, %c1);
+  %1 = nn.bias_add(%0, %c2, axis=3);
+  %2 = add(%c1, %x);
+  %3 = nn.bias_add(%2, %c3, axis=1);
+  %4 = add(%x, %c2);
+  %5 = add(%4, %c1);
+  (%1, %3, %5, %4)
+}
+)";
+  // %1 merges; %3 is a bias on axis 1 (not a last-axis offset); %4 has two users.
+  const char *expected = R"(
+def @main(%x: Tensor[(1, 2, 2, 3), int32], %c1: Tensor[(3), int32], %c2: Tensor[(3), int32],
+          %c3: Tensor[(2), int32]) {
+  %0 = add(%c1, %c2);
+  %1 = add(%x, %0);
+  %2 = add(%c1, %x);
+  %3 = nn.bias_add(%2, %c3, axis=1);
+  %4 = add(%x, %c2);
+  %5 = add(%4, %c1);
+  (%1, %3, %5, %4)
+}
+)";
+  auto vec = [](std::vector<int64_t> v) {
+    mtc::ir::Tensor t = mtc::ir::Tensor::zeros({static_cast<int64_t>(v.size())},
+                                               mtc::ir::DType::Int32);
+    for (size_t i = 0; i < v.size(); ++i) t.setInt(static_cast<int64_t>(i), v[i]);
+    return t;
+  };
+  std::map<std::string, mtc::ir::Tensor> consts{{"c1", vec({1, 2, 2147483647})},
+                                                {"c2", vec({-5, 7, 1})},
+                                                {"c3", vec({100, -100})}};
+  PassFixture f;
+  mtc::ir::Module m = *mtc::passes::bindParams(f.parse(text), consts, f.diag);
+  mtc::ir::Module want = *mtc::passes::bindParams(f.parse(expected), consts, f.diag);
+  mtc::passes::PipelineLog log;
+  mtc::ir::Module out = f.runOk(m, {"SimplifyExpr"}, "host", &log);
+  std::string why;
+  CHECK(mtc::ir::structurallyEqual(out, want, &why));
+  INFO(why);
+  CHECK(log.allReports() ==
+        std::vector<std::string>{"SimplifyExpr: 1 rewrite (constant offsets combined: 1)"});
+
+  // Wrap-around makes the reassociation exact even when c1 + c2 overflows.
+  mtc::ir::Tensor x = mtc::ir::Tensor::zeros({1, 2, 2, 3}, mtc::ir::DType::Int32);
+  for (int64_t i = 0; i < x.numElements(); ++i) x.setInt(i, i * 1000003 - 5);
+  auto folded = f.runOk(out, {"FoldConstant"}, "host");
+  auto a = mtc::ir::evaluate(m, {{"x", x}}, f.diag), b = mtc::ir::evaluate(folded, {{"x", x}}, f.diag);
+  REQUIRE(a);
+  REQUIRE(b);
+  auto fa = mtc::ir::flattenOutputs(*a), fb = mtc::ir::flattenOutputs(*b);
+  REQUIRE(fa.size() == fb.size());
+  for (size_t i = 0; i < fa.size(); ++i) CHECK(fa[i].bitEqual(fb[i]));
 }
