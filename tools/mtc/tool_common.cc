@@ -6,6 +6,9 @@
 #include "ir/npy.h"
 #include "ir/parser.h"
 #include "ir/verifier.h"
+#include "passes/bind_params.h"
+
+#include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <cstdio>
@@ -117,6 +120,71 @@ bool writeTextOutput(Session &s, const std::string &path, const std::string &tex
     return false;
   }
   return true;
+}
+
+void addPipelineFlags(CLI::App &c, PipelineFlags &f) {
+  c.add_option("-O", f.level, "optimization level 0..3 (default 3)")->check(CLI::Range(0, 3));
+  c.add_option("--passes", f.passes, "explicit comma-separated pass list instead of -O");
+  c.add_option("--print-ir-before", f.printBefore, "print the module before these passes (A,B)");
+  c.add_option("--print-ir-after", f.printAfter, "print the module after these passes (A,B)");
+  c.add_flag("--print-ir-before-all", f.printBeforeAll, "print the module before every pass");
+  c.add_flag("--print-ir-after-all", f.printAfterAll, "print the module after every pass");
+  c.add_flag("--print-pass-times", f.printPassTimes, "print a table of pass times and reports");
+  c.add_flag("-q,--quiet", f.quiet, "do not print what each pass changed");
+}
+
+std::optional<PipelineResult> runFrontAndPipeline(Session &s, const std::string &model,
+                                                  const std::string &paramsPath,
+                                                  const std::string &targetStr,
+                                                  const PipelineFlags &flags) {
+  std::string err;
+  std::optional<passes::Target> target = passes::Target::parse(targetStr, &err);
+  if (!target) {
+    s.diag.error("--target '" + targetStr + "': " + err);
+    return std::nullopt;
+  }
+  if (flags.level >= 0 && !flags.passes.empty()) {
+    s.diag.error("-O" + std::to_string(flags.level) + " and --passes cannot be combined");
+    return std::nullopt;
+  }
+  passes::PassOptions po;
+  std::optional<std::vector<std::string>> pipeline = passes::parsePipelineSpec(
+      flags.passes.empty() ? "-O" + std::to_string(flags.level < 0 ? 3 : flags.level)
+                           : flags.passes,
+      s.diag);
+  if (!pipeline) return std::nullopt;
+  po.pipeline = std::move(*pipeline);
+  if (!flags.printBefore.empty()) {
+    auto set = passes::parsePassNameSet(flags.printBefore, s.diag, "--print-ir-before");
+    if (!set) return std::nullopt;
+    po.printBefore = std::move(*set);
+  }
+  if (!flags.printAfter.empty()) {
+    auto set = passes::parsePassNameSet(flags.printAfter, s.diag, "--print-ir-after");
+    if (!set) return std::nullopt;
+    po.printAfter = std::move(*set);
+  }
+  po.printBeforeAll = flags.printBeforeAll;
+  po.printAfterAll = flags.printAfterAll;
+  po.printPassTimes = flags.printPassTimes;
+  po.printReports = !flags.quiet;
+
+  std::optional<ir::Module> m = loadModel(s, model);
+  if (!m) return std::nullopt;
+  if (!paramsPath.empty()) {
+    auto params = ir::readNpz(paramsPath, s.diag);
+    if (!params) return std::nullopt;
+    m = passes::bindParams(*m, *params, s.diag);
+    if (!m) {
+      s.diag.error("--params '" + paramsPath + "' does not fit " + model);
+      return std::nullopt;
+    }
+  }
+  PipelineResult r{ir::Module(), *target, {}};
+  std::optional<ir::Module> out = passes::runPipeline(*m, po, *target, s.diag, &r.log);
+  if (!out) return std::nullopt;
+  r.module = std::move(*out);
+  return r;
 }
 
 bool stderrIsTerminal() { return ::isatty(2) != 0; }

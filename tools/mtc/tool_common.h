@@ -5,6 +5,8 @@
 #include "ir/diagnostics.h"
 #include "ir/expr.h"
 #include "ir/tensor.h"
+#include "passes/pass_manager.h"
+#include "passes/target.h"
 
 #include <map>
 #include <optional>
@@ -44,6 +46,29 @@ bool writeOutputs(Session &s, const std::string &dir, const std::vector<ir::Tens
 /// Writes text to `path` atomically (temporary file in the same folder + rename), or to stdout
 /// when `path` is empty or "-".
 bool writeTextOutput(Session &s, const std::string &path, const std::string &text);
+
+/// The pass-pipeline flags shared by `opt` and `compile`.
+struct PipelineFlags {
+  int level = -1; ///< -O; -1 = not given (default 3)
+  std::string passes, printBefore, printAfter;
+  bool printBeforeAll = false, printAfterAll = false, printPassTimes = false, quiet = false;
+};
+/// Adds -O, --passes, --print-ir-before/after[-all], --print-pass-times, --quiet to `c`.
+void addPipelineFlags(CLI::App &c, PipelineFlags &f);
+
+/// A model after the front end and the pass pipeline.
+struct PipelineResult {
+  ir::Module module;
+  passes::Target target;
+  passes::PipelineLog log;
+};
+
+/// Parses and type-checks MODEL, parses the target, binds `paramsPath` (if not empty) as
+/// constants, and runs the pipeline selected by `flags`, printing dumps and reports to stderr.
+std::optional<PipelineResult> runFrontAndPipeline(Session &s, const std::string &model,
+                                                  const std::string &paramsPath,
+                                                  const std::string &target,
+                                                  const PipelineFlags &flags);
 
 /// True if stderr is a terminal (progress output is shown only then).
 bool stderrIsTerminal();
