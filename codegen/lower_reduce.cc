@@ -1,0 +1,158 @@
+// mtc — exact accumulators, and the lowering of the reductions sum, max, min and mean.
+// SPDX-License-Identifier: Apache-2.0
+#include "codegen/lower_reduce.h"
+
+#include "codegen/epilogue.h"
+#include "codegen/lower_arith.h"
+#include "ir/check.h"
+#include "ir/ops/attrs.h"
+
+#include <llvm/IR/Intrinsics.h>
+
+#include <cmath>
+#include <limits>
+
+namespace mtc::codegen {
+
+namespace {
+bool isFloat(ir::DType t) { return t == ir::DType::Float32; }
+bool isUnsigned(ir::DType t) { return t == ir::DType::UInt8 || t == ir::DType::Bool; }
+} // namespace
+
+Accumulator::Accumulator(Kind kind, ir::DType dtype, int64_t maxTerms, bool poolInit)
+    : kind_(kind), dtype_(dtype), poolInit_(poolInit) {
+  if (kind == Kind::Mean && !isFloat(dtype)) {
+    // Exact sum: maxTerms values of at most 2^(bits-1) in magnitude.
+    const int bits = ir::dtypeBytes(dtype) * 8;
+    const double bound = static_cast<double>(std::max<int64_t>(maxTerms, 1)) * std::ldexp(1.0, bits - 1);
+    accBits_ = bound < std::ldexp(1.0, 62) ? 64 : 128;
+  }
+}
+
+llvm::Type *Accumulator::type(Builder &b) const {
+  if (isFloat(dtype_) && (kind_ == Kind::Sum || kind_ == Kind::Mean)) return b.getDoubleTy();
+  if (kind_ == Kind::Mean) return b.getIntNTy(static_cast<unsigned>(accBits_));
+  return elemType(b.getContext(), dtype_);
+}
+
+llvm::Value *Accumulator::init(Builder &b) const {
+  llvm::Type *t = type(b);
+  switch (kind_) {
+  case Kind::Sum:
+  case Kind::Mean: return llvm::Constant::getNullValue(t);
+  case Kind::Max:
+    if (isFloat(dtype_))
+      return llvm::ConstantFP::get(t, poolInit_ ? -static_cast<double>(std::numeric_limits<float>::max())
+                                                : -std::numeric_limits<double>::infinity());
+    return constOf(b, dtype_, ir::dtypeMin(dtype_));
+  case Kind::Min:
+    if (isFloat(dtype_)) return llvm::ConstantFP::get(t, std::numeric_limits<double>::infinity());
+    return constOf(b, dtype_, ir::dtypeMax(dtype_));
+  }
+  MTC_UNREACHABLE("bad accumulator");
+}
+
+llvm::Value *Accumulator::update(Builder &b, llvm::Value *acc, llvm::Value *x) const {
+  switch (kind_) {
+  case Kind::Sum:
+    if (isFloat(dtype_)) return b.CreateFAdd(acc, b.CreateFPExt(x, b.getDoubleTy()));
+    return b.CreateAdd(acc, x); // wraps in the dtype, as the evaluator's modular sum
+  case Kind::Mean:
+    if (isFloat(dtype_)) return b.CreateFAdd(acc, b.CreateFPExt(x, b.getDoubleTy()));
+    return b.CreateAdd(acc, isUnsigned(dtype_) ? b.CreateZExt(x, acc->getType())
+                                               : b.CreateSExt(x, acc->getType()));
+  case Kind::Max:
+  case Kind::Min: {
+    const bool isMax = kind_ == Kind::Max;
+    if (isFloat(dtype_)) {
+      // keep = acc >= x (max) / acc <= x (min), or acc is NaN; else take x.
+      llvm::Value *keep = isMax ? b.CreateFCmpOGE(acc, x) : b.CreateFCmpOLE(acc, x);
+      keep = b.CreateOr(keep, b.CreateFCmpUNO(acc, acc));
+      return b.CreateSelect(keep, acc, x);
+    }
+    return isMax ? emitIntMax(b, dtype_, acc, x) : emitIntMin(b, dtype_, acc, x);
+  }
+  }
+  MTC_UNREACHABLE("bad accumulator");
+}
+
+TypedValue Accumulator::finish(Builder &b, llvm::Value *acc, llvm::Value *count) const {
+  llvm::Type *t = elemType(b.getContext(), dtype_);
+  if (kind_ == Kind::Max || kind_ == Kind::Min) return {acc, dtype_};
+  if (isFloat(dtype_)) {
+    llvm::Value *v = acc;
+    if (kind_ == Kind::Mean) v = b.CreateFDiv(v, b.CreateSIToFP(count, b.getDoubleTy()));
+    return {b.CreateFPTrunc(v, t), dtype_};
+  }
+  if (kind_ == Kind::Sum) return {acc, dtype_};
+  // Truncation toward zero, like C++ division; the quotient lies in the dtype's range.
+  llvm::Value *q = b.CreateSDiv(acc, b.CreateSExt(count, acc->getType()));
+  return {b.CreateTrunc(q, t), dtype_};
+}
+
+namespace {
+
+void reduceAnchor(AnchorCtx &ctx, Accumulator::Kind kind) {
+  Builder &b = ctx.b();
+  const Buffer &in = ctx.inputs.at(0);
+  const auto &a = ctx.call->attrsAs<ir::ReduceAttrs>();
+  const int64_t rank = static_cast<int64_t>(in.shape.size());
+  std::vector<bool> red(static_cast<size_t>(rank), a.axis.empty());
+  for (int64_t ax : a.axis) red[static_cast<size_t>(ax < 0 ? ax + rank : ax)] = true;
+  if (!a.axis.empty() && a.exclude) red.flip();
+  ir::Shape keptShape, redShape;
+  int64_t count = 1;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (red[static_cast<size_t>(d)]) {
+      redShape.push_back(in.shape[static_cast<size_t>(d)]);
+      count *= in.shape[static_cast<size_t>(d)];
+    } else {
+      keptShape.push_back(in.shape[static_cast<size_t>(d)]);
+    }
+  }
+  Accumulator acc(kind, in.dtype, count);
+  const std::vector<int64_t> strides = [&] {
+    std::vector<int64_t> s(static_cast<size_t>(rank));
+    int64_t m = 1;
+    for (int64_t d = rank; d-- > 0;) {
+      s[static_cast<size_t>(d)] = m;
+      m *= in.shape[static_cast<size_t>(d)];
+    }
+    return s;
+  }();
+  llvm::Value *slot = entryAlloca(b, acc.type(b), 1, "acc");
+  // One output element per iteration of the kept dims; the reduced dims are walked inside in
+  // row-major order, which is the evaluator's order for each output element.
+  emitLoopNest(b, keptShape, [&](const std::vector<llvm::Value *> &kept, llvm::Value *outFlat) {
+    b.CreateStore(acc.init(b), slot);
+    emitLoopNest(b, redShape, [&](const std::vector<llvm::Value *> &rd, llvm::Value *) {
+      llvm::Value *flat = i64(b, 0);
+      size_t ki = 0, ri = 0;
+      for (int64_t d = 0; d < rank; ++d) {
+        llvm::Value *v = red[static_cast<size_t>(d)] ? rd[ri++] : kept[ki++];
+        flat = b.CreateAdd(flat, b.CreateMul(v, i64(b, strides[static_cast<size_t>(d)])));
+      }
+      llvm::Value *cur = b.CreateLoad(acc.type(b), slot);
+      b.CreateStore(acc.update(b, cur, loadElem(b, in, flat).v), slot);
+    });
+    TypedValue r = acc.finish(b, b.CreateLoad(acc.type(b), slot), i64(b, std::max<int64_t>(count, 1)));
+    ctx.epilogue.applyAndStore(r, Index::fromFlat(ctx.epilogue.shape(), outFlat));
+  });
+}
+
+OpLowering reduceLowering(Accumulator::Kind kind) {
+  OpLowering l;
+  l.anchorFn = [kind](AnchorCtx &ctx) { reduceAnchor(ctx, kind); };
+  return l;
+}
+
+} // namespace
+
+void registerReduceLowerings(LoweringTable &t) {
+  t.set("sum", reduceLowering(Accumulator::Kind::Sum));
+  t.set("mean", reduceLowering(Accumulator::Kind::Mean));
+  t.set("max", reduceLowering(Accumulator::Kind::Max));
+  t.set("min", reduceLowering(Accumulator::Kind::Min));
+}
+
+} // namespace mtc::codegen
