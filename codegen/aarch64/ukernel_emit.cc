@@ -8,6 +8,7 @@
 #include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/Error.h>
+#include <llvm/TargetParser/Triple.h>
 
 namespace mtc::codegen::aarch64 {
 namespace {
@@ -25,6 +26,11 @@ llvm::CallInst *emitUKernelCall(llvm::IRBuilder<> &builder, const UKernel &k, ll
   MTC_CHECK(a->getType()->isPointerTy() && b->getType()->isPointerTy() &&
             c->getType()->isPointerTy())
       << "kernel panels must be pointers";
+  if (llvm::BasicBlock *bb = builder.GetInsertBlock(); bb && bb->getModule()) {
+    const std::string &triple = bb->getModule()->getTargetTriple();
+    MTC_CHECK(triple.empty() || llvm::Triple(triple).isAArch64())
+        << "AArch64 kernel " << k.name << " emitted into a module for " << triple;
+  }
   llvm::LLVMContext &ctx = builder.getContext();
   llvm::Type *ptrTy = llvm::PointerType::get(ctx, 0);
   llvm::Type *i64 = builder.getInt64Ty();
