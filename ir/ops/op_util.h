@@ -32,7 +32,7 @@ std::vector<int64_t> rowMajorStrides(const Shape &s);
 std::vector<int64_t> broadcastStrides(const Shape &in, const Shape &out);
 /// Product of dims (no overflow check: shapes of inferred types are already checked).
 int64_t shapeProduct(const Shape &s);
-/// "(1, 2)" list text for integer attribute lists, as in messages: "[1, 2]".
+/// Text of an integer attribute list as written in the IR, for messages: "[1, 2]".
 std::string intListStr(const std::vector<int64_t> &v);
 
 /// Reports an error unless argument `i` is a tensor whose dtype is numeric (integer or float32,
@@ -101,20 +101,22 @@ template <class F> decltype(auto) visitDType(DType dt, F &&f) {
   return f(int32_t{});
 }
 
-/// Two's complement wrap-around arithmetic for integers (computed in uint64, where overflow is
-/// defined, then truncated); plain IEEE arithmetic for float.
+/// `a + b`. Two's complement wrap-around arithmetic for integers (computed in uint64, where
+/// overflow is defined, then truncated); plain IEEE arithmetic for float.
 template <class T> T wrapAdd(T a, T b) {
   if constexpr (std::is_floating_point_v<T>)
     return a + b;
   else
     return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
 }
+/// `a - b`, wrapping for integers.
 template <class T> T wrapSub(T a, T b) {
   if constexpr (std::is_floating_point_v<T>)
     return a - b;
   else
     return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
 }
+/// `a * b`, wrapping for integers (the low bits of the exact product).
 template <class T> T wrapMul(T a, T b) {
   if constexpr (std::is_floating_point_v<T>)
     return a * b;
@@ -124,7 +126,7 @@ template <class T> T wrapMul(T a, T b) {
 
 /// Converts one element as `cast` does: to bool is (v != 0); int → int wraps (two's complement
 /// truncation); float → int rounds toward zero and saturates to the target range, NaN → 0;
-/// int → float rounds to nearest. `ToBool` selects the bool rule for a uint8_t storage type.
+/// int → float rounds to nearest. `toBool` selects the bool rule (bool is stored as uint8_t).
 template <class To, class From> To convertElem(From v, bool toBool = false) {
   if (toBool) return static_cast<To>(v != 0 ? 1 : 0);
   if constexpr (std::is_floating_point_v<To>) {
