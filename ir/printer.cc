@@ -254,7 +254,12 @@ std::string Printer::header(const FunctionNode *fn) {
     s += k + "=" + v.str();
   }
   s += ")";
-  const Type &ret = fn->retType.isUnknown() ? fn->body->type : fn->retType;
+  // An inferred body type is shown as the return type, but a constant's type is not inferred
+  // (it is set when the constant is made): showing it would make print(parse(x)) declare a
+  // return type that parse(x) lacks.
+  const Type &ret = !fn->retType.isUnknown() || fn->body->kind == ExprKind::Constant
+                        ? fn->retType
+                        : fn->body->type;
   if (!ret.isUnknown()) s += " -> " + ret.str();
   return s;
 }
