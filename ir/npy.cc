@@ -8,6 +8,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ir/npy.h"
 
+#include "ir/check.h"
+
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -180,8 +182,8 @@ std::optional<NpyHeader> parseHeader(std::string_view prefix, size_t total,
     diag.error(what + ": " + msg);
     return std::nullopt;
   };
-  if (prefix.size() < kMagic.size() + 2 || prefix.substr(0, kMagic.size()) != kMagic)
-    return bad("not a .npy file (bad magic)");
+  if (prefix.substr(0, kMagic.size()) != kMagic) return bad("not a .npy file (bad magic)");
+  if (prefix.size() < kMagic.size() + 2) return bad("file ends inside the .npy preamble");
   auto major = static_cast<uint8_t>(prefix[6]), minor = static_cast<uint8_t>(prefix[7]);
   if (major < 1 || major > 3 || minor != 0)
     return bad("unsupported .npy format version " + std::to_string(major) + "." +
@@ -197,7 +199,7 @@ std::optional<NpyHeader> parseHeader(std::string_view prefix, size_t total,
   if (headerStart + headerLen > total)
     return bad("header length " + std::to_string(headerLen) + " runs past the end of the data (" +
                std::to_string(total) + " bytes)");
-  if (headerStart + headerLen > prefix.size()) return bad("internal: header not read");
+  MTC_CHECK(headerStart + headerLen <= prefix.size()) << "the caller read too little header";
   std::string_view text = prefix.substr(headerStart, headerLen);
   for (char c : text)
     if (static_cast<unsigned char>(c) >= 0x80 || c == '\0')

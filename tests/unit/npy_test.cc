@@ -259,6 +259,7 @@ TEST_CASE("npy: hostile headers are errors, never crashes", "[npy]") {
   REQUIRE(parseError(std::string("\x93NUMPY\x01\x00\xe8\x03{}", 12)).find("runs past the end") !=
           std::string::npos);
   REQUIRE(parseError(std::string("\x93NUMPY\x01\x00", 8)).find("preamble") != std::string::npos);
+  REQUIRE(parseError("\x93NUMPY\x01").find("preamble") != std::string::npos);
   std::string v4 = makeNpy(ok, i4x3);
   v4[6] = 4;
   REQUIRE(parseError(v4).find("unsupported .npy format version 4.0") != std::string::npos);
