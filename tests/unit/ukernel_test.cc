@@ -61,6 +61,8 @@ std::string buildKernelLibrary(const UKernel &k, const passes::Target &target,
   llvm::Module m(stem, ctx);
   prepareModule(m, *tm);
   emitUKernelTestFunction(m, k);
+  // The same O3 pipeline the model lowering uses must keep the asm call intact.
+  optimizeModule(m, *tm);
   std::string obj = workDir() + "/" + stem + ".o";
   std::string so = workDir() + "/" + stem + ".so";
   if (!emitModule(m, *tm, EmitKind::Object, obj, diag))
