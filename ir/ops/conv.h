@@ -15,12 +15,12 @@ namespace mtc::ir {
 /// data and weight shapes. Channels of group g are [g*inCPerGroup, (g+1)*inCPerGroup) in and
 /// [g*outCPerGroup, (g+1)*outCPerGroup) out.
 struct Conv2DGeometry {
-  int64_t batch = 0, inH = 0, inW = 0, inC = 0;
-  int64_t outC = 0, kH = 0, kW = 0;
-  int64_t groups = 1, inCPerGroup = 0, outCPerGroup = 0;
-  int64_t outH = 0, outW = 0;
-  int64_t padTop = 0, padLeft = 0, padBottom = 0, padRight = 0;
-  int64_t strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
+  int64_t batch = 0, inH = 0, inW = 0, inC = 0;             ///< data dims (any layout)
+  int64_t outC = 0, kH = 0, kW = 0;                         ///< output channels, kernel size
+  int64_t groups = 1, inCPerGroup = 0, outCPerGroup = 0;    ///< channel grouping
+  int64_t outH = 0, outW = 0;                               ///< output spatial size
+  int64_t padTop = 0, padLeft = 0, padBottom = 0, padRight = 0; ///< padding (pad4 order)
+  int64_t strideH = 1, strideW = 1, dilationH = 1, dilationW = 1; ///< strides and dilation
   bool dataNHWC = false; ///< data layout NHWC (else NCHW)
   bool outNHWC = false;  ///< output layout NHWC (else NCHW)
   /// Element strides of the weight tensor for (output channel, in-group input channel, kh, kw).

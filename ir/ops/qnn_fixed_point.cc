@@ -1,7 +1,7 @@
 // mtc — fixed_point_multiply and fixed_point_multiply_per_axis: the integer step that
 // QnnCanonicalize lowers qnn.requantize to (per tensor and per channel).
 // SPDX-License-Identifier: Apache-2.0
-#include "ir/ops/conv.h"
+#include "ir/ops/attrs.h"
 #include "ir/ops/qnn_util.h"
 
 #include <limits>
