@@ -1,5 +1,6 @@
 # lit configuration for mtc: tests/lit/**/*.relay with RUN lines over build/bin/mtc.
 import os
+import sys
 import lit.formats
 
 config.name = "mtc"
@@ -11,3 +12,4 @@ bindir = os.environ.get("MTC_BIN", os.path.join(os.path.dirname(__file__), "..",
 config.environment["PATH"] = os.pathsep.join([bindir, "/usr/lib/llvm-19/bin", config.environment.get("PATH", os.environ["PATH"])])
 config.substitutions.append(("%mtc", os.path.join(bindir, "mtc")))
 config.substitutions.append(("%inputs", os.path.join(os.path.dirname(__file__), "Inputs")))
+config.substitutions.append(("%python", sys.executable))
