@@ -61,9 +61,7 @@ inline passes::Target hostTarget() {
 /// Parses and type-checks IR text (REQUIREs success).
 inline ir::Module parseText(const std::string &text, TestDiag &d) {
   auto m = ir::parseModule(text, "test.relay", d.diag);
-  INFO(d.text);
-  REQUIRE(m);
-  REQUIRE(ir::inferTypes(*m, d.diag));
+  if (!m || !ir::inferTypes(*m, d.diag)) FAIL("bad test module: " << d.text);
   return *m;
 }
 
