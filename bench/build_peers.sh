@@ -49,7 +49,7 @@ fi
 if [ -f "$P/acl_conv.cc" ]; then
   if [ -f "$L/libarmnn.so.22" ] && [ -d "$S/include/armnn" ]; then
     if newer "$out/acl_conv" "$P/acl_conv.cc" "$P/common.h"; then
-      aarch64-linux-gnu-g++ -O2 -std=c++17 -I"$S/include" -o "$out/acl_conv" "$P/acl_conv.cc" \
+      aarch64-linux-gnu-g++ -O2 -std=c++14 -I"$S/include" -o "$out/acl_conv" "$P/acl_conv.cc" \
         "$L/libarmnn.so.22" -Wl,-rpath-link,"$L:$S/root/lib/aarch64-linux-gnu" || status=1
     fi
   else

@@ -53,7 +53,8 @@ PEERS = {
     "xnnpack-qc8": ("xnn_conv", "xnn_conv", "qc8"),
     "xnnpack-qu8": ("xnn_conv", "xnn_conv", "qu8"),
     "gemmlowp-qu8": ("gemmlowp_gemm", "gemmlowp_gemm_dot", "qu8"),
-    "acl-qs8": ("acl_conv", "acl_conv", "qs8"),
+    "acl-qc8": ("acl_conv", "acl_conv", "qc8"),
+    "acl-qu8": ("acl_conv", "acl_conv", "qu8"),
 }
 
 
@@ -86,14 +87,17 @@ class Runner:
     """Runs one driver under qemu; returns (window instructions, stdout first line) or raises."""
     fd, out = tempfile.mkstemp(dir=self.tmp, suffix=".cnt")
     os.close(fd)
-    cmd = ["env", "-i", "qemu-aarch64", "-cpu", cpu, "-L",
+    # ACL asks for the model of the core it runs on (sched_getcpu, passed through to the host by
+    # qemu-user); the one-CPU fake system only describes cpu 0, so ACL runs are pinned there.
+    pin = ["taskset", "-c", "0"] if binary.startswith("acl") and shutil.which("taskset") else []
+    cmd = pin + ["env", "-i", "qemu-aarch64", "-cpu", cpu, "-L",
            os.path.join(self.sysroot, "roots", cpu), "-E",
            "LD_LIBRARY_PATH=/usr/lib/aarch64-linux-gnu:/lib/aarch64-linux-gnu",
            "-plugin", self.plugin + ",out=" + out, os.path.join(self.build, binary)] + args
     # Both runs of a pair write stdout to a pipe: stdio start-up is identical and cancels.
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if r.returncode != 0:
-      raise RuntimeError("%s failed (exit %d): %s" % (" ".join(cmd[4:]), r.returncode,
+      raise RuntimeError("%s failed (exit %d): %s" % (" ".join(cmd[len(pin) + 4:]), r.returncode,
                                                       r.stderr.strip()[-300:]))
     fields = {}
     with open(out) as f:
@@ -212,10 +216,21 @@ def main():
       print("warning: %s %s: output checksum differs across cores: %s"
             % (p, wlName(wl), ", ".join(sorted(sums))), file=sys.stderr)
 
+  # gemmlowp and ACL both requantize with gemmlowp's fixed-point rounding: equal outputs expected.
+  notes = []
+  for wl in workloads:
+    g = {rows[wl].get((v, "gemmlowp-qu8"), (None, None))[1] for v in variants}
+    acl = {rows[wl].get((v, "acl-qu8"), (None, None))[1] for v in variants}
+    g.discard(None), acl.discard(None)
+    if g and acl:
+      notes.append("%s: gemmlowp-qu8 %s ACL-qu8 output (checksum %s)"
+                   % (wlName(wl), "==" if g == acl else "!=", "/".join(sorted(g | acl))))
   cmdline = "/usr/bin/python3 bench/run_bench.py " + " ".join(sys.argv[1:])
   text = ["Instructions per MAC, one conv, single thread (measured %s; `%s`)." % (started, cmdline.strip()),
           "Variants: " + ", ".join("%s = `-cpu %s`" % (v, VARIANTS[v]) for v in variants) + ".",
           "", markdownTable(rows, peers, variants)]
+  if notes:
+    text += ["", "Output cross-check:", ""] + ["* " + n for n in notes]
   text = "\n".join(text)
   print(text)
   if a.doc:

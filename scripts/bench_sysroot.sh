@@ -62,18 +62,25 @@ done
 # cpuinfo library derives XNNPACK's micro-architecture choice from the MIDR fields there; the
 # values are the MIDRs qemu 7.2 reports for each -cpu (checked with `mrs midr_el1`).
 base="fp asimd evtstrm aes pmull sha1 sha2 crc32 cpuid"
-mkroot() { # name implementer variant part revision features
+# ACL reads the core model from sysfs (midr_el1) instead, so the prefix has that file too.
+mkroot() { # name implementer variant part revision features midr
   r="$A/roots/$1"
-  mkdir -p "$r/proc" "$r/sys/devices/system/cpu"
-  for d in lib usr etc; do [ -e "$r/$d" ] || ln -s "../../root/$d" "$r/$d"; done
+  mkdir -p "$r/proc" "$r/sys/devices/system/cpu/cpu0/regs/identification"
+  printf '0x%016x\n' "$7" > "$r/sys/devices/system/cpu/cpu0/regs/identification/midr_el1"
+  # Hard-linked copies, not symlinks: ArmNN canonicalizes its backend path, and a symlink out of
+  # the prefix would then point outside it.
+  for d in lib usr etc; do
+    rm -rf "${r:?}/$d"
+    [ -d "$A/root/$d" ] && cp -al "$A/root/$d" "$r/$d"
+  done
   printf 'processor\t: 0\nBogoMIPS\t: 100.00\nFeatures\t: %s\nCPU implementer\t: %s\nCPU architecture: 8\nCPU variant\t: %s\nCPU part\t: %s\nCPU revision\t: %s\n\n' \
     "$6" "$2" "$3" "$4" "$5" > "$r/proc/cpuinfo"
   for f in possible present online; do echo 0 > "$r/sys/devices/system/cpu/$f"; done
 }
-mkroot cortex-a53 0x41 0x0 0xd03 4 "$base"
-mkroot cortex-a72 0x41 0x0 0xd08 3 "$base"
-mkroot cortex-a76 0x41 0x4 0xd0b 1 "$base atomics fphp asimdhp asimdrdm lrcpc dcpop asimddp"
-mkroot max 0x00 0x0 0x051 0 "$base atomics fphp asimdhp asimdrdm lrcpc dcpop asimddp i8mm"
+mkroot cortex-a53 0x41 0x0 0xd03 4 "$base" 0x410fd034
+mkroot cortex-a72 0x41 0x0 0xd08 3 "$base" 0x410fd083
+mkroot cortex-a76 0x41 0x4 0xd0b 1 "$base atomics fphp asimdhp asimdrdm lrcpc dcpop asimddp" 0x414fd0b1
+mkroot max 0x00 0x0 0x051 0 "$base atomics fphp asimdhp asimdrdm lrcpc dcpop asimddp i8mm" 0x000f0510
 
 echo "bench_sysroot: arm64 sysroot ready in $A"
 for lib in libXNNPACK.so.0 libarmnn.so.22 libarm_compute.so.20; do

@@ -98,4 +98,39 @@ static inline double benchOutScale(const BenchConv *c, double inScale, double wS
   return inScale * wScale * sqrt(k) * 73.9 * 73.3 / 40.0;
 }
 
+/// Quantization parameters of one conv (per-output-channel weight scales).
+typedef struct BenchQuant {
+  int32_t inZp, wZp, outZp;
+  float inScale, outScale;
+  float *wScale;  // per output channel
+  int isUnsigned;
+} BenchQuant;
+
+/// Naive reference: exact int64 accumulation, double requantization, round half to even.
+static inline void benchReference(const BenchConv *c, const BenchQuant *q, const void *in, const void *w,
+                      const int32_t *bias, int32_t *out) {
+  long oh = benchOutH(c), ow = benchOutW(c);
+  for (long n = 0; n < c->b; ++n)
+    for (long y = 0; y < oh; ++y)
+      for (long x = 0; x < ow; ++x)
+        for (long o = 0; o < c->oc; ++o) {
+          int64_t acc = bias[o];
+          for (long ky = 0; ky < c->kh; ++ky)
+            for (long kx = 0; kx < c->kw; ++kx) {
+              long iy = y * c->sh - c->pt + ky * c->dil, ix = x * c->sw - c->pl + kx * c->dil;
+              if (iy < 0 || iy >= c->h || ix < 0 || ix >= c->w) continue;
+              for (long i = 0; i < c->ic; ++i) {
+                long ii = ((n * c->h + iy) * c->w + ix) * c->ic + i;
+                long wi = ((o * c->kh + ky) * c->kw + kx) * c->ic + i;
+                int32_t xv = q->isUnsigned ? ((const uint8_t *)in)[ii] : ((const int8_t *)in)[ii];
+                int32_t wv = q->isUnsigned ? ((const uint8_t *)w)[wi] : ((const int8_t *)w)[wi];
+                acc += (int64_t)(xv - q->inZp) * (wv - q->wZp);
+              }
+            }
+          double r = nearbyint((double)acc * q->inScale * q->wScale[o] / q->outScale) + q->outZp;
+          double lo = q->isUnsigned ? 0 : -128, hi = q->isUnsigned ? 255 : 127;
+          out[((n * oh + y) * ow + x) * c->oc + o] = (int32_t)(r < lo ? lo : r > hi ? hi : r);
+        }
+}
+
 #endif

@@ -10,40 +10,6 @@
 
 #include "common.h"
 
-typedef struct Quant {
-  int32_t inZp, wZp, outZp;
-  float inScale, outScale;
-  float *wScale;  // per output channel
-  int isUnsigned;
-} Quant;
-
-// Naive reference: exact int64 accumulation, double requantization, round half to even.
-static void reference(const BenchConv *c, const Quant *q, const void *in, const void *w,
-                      const int32_t *bias, int32_t *out) {
-  long oh = benchOutH(c), ow = benchOutW(c);
-  for (long n = 0; n < c->b; ++n)
-    for (long y = 0; y < oh; ++y)
-      for (long x = 0; x < ow; ++x)
-        for (long o = 0; o < c->oc; ++o) {
-          int64_t acc = bias[o];
-          for (long ky = 0; ky < c->kh; ++ky)
-            for (long kx = 0; kx < c->kw; ++kx) {
-              long iy = y * c->sh - c->pt + ky * c->dil, ix = x * c->sw - c->pl + kx * c->dil;
-              if (iy < 0 || iy >= c->h || ix < 0 || ix >= c->w) continue;
-              for (long i = 0; i < c->ic; ++i) {
-                long ii = ((n * c->h + iy) * c->w + ix) * c->ic + i;
-                long wi = ((o * c->kh + ky) * c->kw + kx) * c->ic + i;
-                int32_t xv = q->isUnsigned ? ((const uint8_t *)in)[ii] : ((const int8_t *)in)[ii];
-                int32_t wv = q->isUnsigned ? ((const uint8_t *)w)[wi] : ((const int8_t *)w)[wi];
-                acc += (int64_t)(xv - q->inZp) * (wv - q->wZp);
-              }
-            }
-          double r = nearbyint((double)acc * q->inScale * q->wScale[o] / q->outScale) + q->outZp;
-          double lo = q->isUnsigned ? 0 : -128, hi = q->isUnsigned ? 255 : 127;
-          out[((n * oh + y) * ow + x) * c->oc + o] = (int32_t)(r < lo ? lo : r > hi ? hi : r);
-        }
-}
-
 int main(int argc, char **argv) {
   BenchConv c;
   if (!benchParse(argc, argv, &c, "qc8 qs8 qu8")) return 2;
@@ -59,7 +25,7 @@ int main(int argc, char **argv) {
   // XNNPACK may read a few bytes past the input (vector loads): pad the buffer.
   uint8_t *in = calloc(nIn + 64, 1), *w = malloc(nW), *out = malloc(nOut);
   int32_t *bias = malloc(sizeof(int32_t) * (size_t)c.oc);
-  Quant q = {.inScale = 0.5f, .isUnsigned = isQu8};
+  BenchQuant q = {.inScale = 0.5f, .isUnsigned = isQu8};
   q.wScale = malloc(sizeof(float) * (size_t)c.oc);
   if (!in || !w || !out || !bias || !q.wScale) {
     fprintf(stderr, "error: out of memory\n");
@@ -131,7 +97,7 @@ int main(int argc, char **argv) {
     }
     int32_t *ref = malloc(sizeof(int32_t) * nOut);
     if (!ref) return 1;
-    reference(&c, &q, in, w, bias, ref);
+    benchReference(&c, &q, in, w, bias, ref);
     size_t off1 = 0, worse = 0;
     for (size_t i = 0; i < nOut; ++i) {
       int32_t got = isQu8 ? out[i] : (int8_t)out[i];
