@@ -113,9 +113,8 @@ class Runner:
     w3, out3 = self.count(binary, cpu, driverArgs(wl, dtype, 3))
     if out1 != out3:
       raise RuntimeError("output differs between ITERS=1 and ITERS=3: %r vs %r" % (out1, out3))
-    if (w3 - w1) % 2:
-      print("note: odd difference %d for %s %s %s" % (w3 - w1, binary, cpu, wlName(wl)),
-            file=sys.stderr)
+    # ACL's steady-state iterations differ by a few hundred instructions (libc paths that depend
+    # on buffer addresses), so the halved difference may be non-integral.
     return (w3 - w1) / 2.0, out1.split()[-1] if out1 else "?"
 
 
