@@ -384,6 +384,7 @@ std::optional<LoweredModule> lowerModule(const ir::Module &m, const passes::Targ
     for (const Stage &s : k.plan.stages) {
       if (!s.anchor) continue;
       sum.anchors.push_back(s.anchor->op->name);
+      sum.anchorLocs.push_back(s.anchor->loc.valid() ? s.anchor->loc : k.loc);
       const OpLowering *l = LoweringTable::global().find(s.anchor->op->name);
       sum.impls.push_back(l->implName ? l->implName(s.anchor, target) : "generic");
       sum.fused.insert(sum.fused.end(), s.fused.begin(), s.fused.end());

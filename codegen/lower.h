@@ -37,6 +37,7 @@ struct KernelSummary {
   std::string function;            ///< LLVM function name
   std::vector<std::string> anchors; ///< anchor ops of the kernel, e.g. {"nn.conv2d"}
   std::vector<std::string> impls;   ///< the implementation of each anchor
+  std::vector<SourceLoc> anchorLocs; ///< where each anchor op was written
   std::vector<std::string> fused;   ///< ops fused into an anchor's epilogue, all stages
   int numOps = 0;                   ///< op calls in the kernel
   int numStages = 0;                ///< loop nests (materialised values)

@@ -11,6 +11,8 @@ int main(int argc, char **argv) {
   int exitCode = 0;
   mtc::tool::addOptCommand(app, &exitCode);
   mtc::tool::addEvalCommand(app, &exitCode);
+  mtc::tool::addCompileCommand(app, &exitCode);
+  mtc::tool::addRunCommand(app, &exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {

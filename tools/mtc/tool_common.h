@@ -77,5 +77,7 @@ bool stderrIsTerminal();
 /// exit code in `*exitCode`).
 void addOptCommand(CLI::App &app, int *exitCode);
 void addEvalCommand(CLI::App &app, int *exitCode);
+void addCompileCommand(CLI::App &app, int *exitCode);
+void addRunCommand(CLI::App &app, int *exitCode);
 
 } // namespace mtc::tool
