@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "codegen/lower_ops.h"
 
+#include "codegen/gemm_conv.h"
 #include "ir/check.h"
 
 #include <llvm/IR/Constants.h>
@@ -20,6 +21,7 @@ const LoweringTable &LoweringTable::global() {
     registerTransformLowerings(t);
     registerNnLowerings(t);
     registerConvLowerings(t);
+    registerGemmConvLowering(t);
     return t;
   }();
   return table;
