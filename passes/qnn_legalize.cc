@@ -12,6 +12,7 @@
 #include "passes/qnn_util.h"
 #include "passes/strategy.h"
 
+#include <map>
 #include <string>
 
 namespace mtc::passes {
@@ -24,6 +25,8 @@ bool is8Bit(DType t) { return t == DType::Int8 || t == DType::UInt8; }
 struct Counts {
   int shifted = 0; ///< data shifted by ±128 to the kernel's signedness
   int int16 = 0;   ///< lowered to an int16 nn.conv2d / nn.dense
+  /// What was done, for the report: "uint8->int8 shift", "int16 nn.conv2d", ...
+  std::map<std::string, int> kinds;
 };
 
 // data' = cast(i32(data) ± 128, kernel dtype) and zp' = zp ± 128: s·(q − zp) is unchanged. A
@@ -104,6 +107,7 @@ Expr legalizeConv(qnn::TypedBuilder &b, const Target &target, const CallNode *ca
     // the generic path same-signed (is_fast_int8_on_arm); we keep that rule.
     if (dt == kt) return call;
     ++counts.shifted;
+    ++counts.kinds[std::string(dtypeName(dt)) + "->" + std::string(dtypeName(kt)) + " shift"];
     return shiftToSignedness(b, call, kt);
   }
   // Armv8.0 without dotprod and a convolution the GEMM does not take (NCHW, depthwise, grouped,
@@ -111,6 +115,7 @@ Expr legalizeConv(qnn::TypedBuilder &b, const Target &target, const CallNode *ca
   Expr r = lowerToInt16(b, call, /*isConv=*/true);
   if (!r) return call;
   ++counts.int16;
+  ++counts.kinds["int16 nn.conv2d"];
   return r;
 }
 
@@ -121,11 +126,13 @@ Expr legalizeDense(qnn::TypedBuilder &b, const Target &target, const CallNode *c
   if (target.dotprod) {
     if (dt == kt) return call;
     ++counts.shifted;
+    ++counts.kinds[std::string(dtypeName(dt)) + "->" + std::string(dtypeName(kt)) + " shift"];
     return shiftToSignedness(b, call, kt);
   }
   Expr r = lowerToInt16(b, call, /*isConv=*/false);
   if (!r) return call;
   ++counts.int16;
+  ++counts.kinds["int16 nn.dense"];
   return r;
 }
 
@@ -156,11 +163,16 @@ std::optional<Module> qnnLegalize(const Module &m, PassContext &ctx) {
   if (convs + denses == 0) {
     ctx.report("QnnLegalize: 0 changes");
   } else {
-    std::string line = "QnnLegalize: " + std::to_string(convs) + " qnn.conv2d";
-    if (denses) line += ", " + std::to_string(denses) + " qnn.dense";
-    line += " legalized (" + std::to_string(counts.shifted) + " shifted to the kernel's signedness, " +
-            std::to_string(counts.int16) + " lowered to int16 nn ops)";
-    ctx.report(line);
+    std::string line = "QnnLegalize: ";
+    if (convs) line += std::to_string(convs) + " qnn.conv2d";
+    if (denses) line += std::string(convs ? ", " : "") + std::to_string(denses) + " qnn.dense";
+    line += " legalized (";
+    bool first = true;
+    for (const auto &[kind, n] : counts.kinds) {
+      line += (first ? "" : ", ") + std::to_string(n) + " " + kind;
+      first = false;
+    }
+    ctx.report(line + ")");
   }
   return out;
 }

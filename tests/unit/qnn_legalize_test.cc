@@ -99,8 +99,7 @@ def @main(%data: Tensor[(1, 3, 6, 5), uint8], %weight: Tensor[(4, 3, 3, 3), int8
             out_dtype="int32")
 })");
   CHECK(log.allReports() ==
-        std::vector<std::string>{"QnnLegalize: 1 qnn.conv2d legalized (0 shifted to the "
-                                 "kernel's signedness, 1 lowered to int16 nn ops)"});
+        std::vector<std::string>{"QnnLegalize: 1 qnn.conv2d legalized (1 int16 nn.conv2d)"});
   checkSameValues(m, out);
 }
 
@@ -124,8 +123,7 @@ def @main(%data: Tensor[(1, 5, 5, 3), uint8], %weight: Tensor[(3, 3, 3, 4), int8
              data_layout="NHWC", kernel_layout="HWIO", out_dtype="int32")
 })");
       CHECK(log.allReports() ==
-            std::vector<std::string>{"QnnLegalize: 1 qnn.conv2d legalized (1 shifted to the "
-                                     "kernel's signedness, 0 lowered to int16 nn ops)"});
+            std::vector<std::string>{"QnnLegalize: 1 qnn.conv2d legalized (1 uint8->int8 shift)"});
       checkSameValues(m, out);
     }
   }
@@ -275,4 +273,26 @@ def @main(%data: Tensor[(1, 4, 4, 3), int8], %weight: Tensor[(2, 2, 3, 5), uint8
             out_dtype="uint8")
 })");
   checkSameValues(m8, g.runOk(m8, {"Legalize"}, "aarch64+dotprod"));
+}
+
+TEST_CASE("QnnLegalize: qnn.dense follows TVM's Arm rules", "[passes][qnn_legalize]") {
+  PassFixture f;
+  ir::Module m = f.parse(R"(
+def @main(%a: Tensor[(3, 7), uint8], %w: Tensor[(5, 7), int8]) {
+  qnn.dense(%a, %w, 131, -3, 0.5f, 0.25f, units=5)
+})");
+  mtc::passes::PipelineLog log;
+  ir::Module plain = f.runOk(m, {"QnnLegalize"}, "aarch64", &log);
+  CHECK(countOp(plain, "qnn.dense") == 0);
+  CHECK(countOp(plain, "nn.dense") == 1);
+  CHECK(log.allReports() ==
+        std::vector<std::string>{"QnnLegalize: 1 qnn.dense legalized (1 int16 nn.dense)"});
+  checkSameValues(m, plain);
+  ir::Module dot = f.runOk(m, {"QnnLegalize"}, "aarch64+dotprod");
+  CHECK(countOp(dot, "qnn.dense") == 1);
+  CHECK(countOp(dot, "cast") == 2);
+  checkSameValues(m, dot);
+  ir::Module host = f.runOk(m, {"QnnLegalize"}, "host");
+  std::string why;
+  CHECK(ir::structurallyEqual(host, m, &why));
 }
