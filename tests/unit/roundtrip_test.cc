@@ -2,6 +2,8 @@
 // every .relay file of the repository; and no prefix or corruption of a valid file crashes the
 // parser.
 // SPDX-License-Identifier: Apache-2.0
+#include "ir/equality.h"
+#include "ir/infer_type.h"
 #include "ir/parser.h"
 #include "ir/printer.h"
 
@@ -70,15 +72,38 @@ Outcome parseText(const std::string &text, const std::string &name) {
   return o;
 }
 
-/// Checks the fixed point: the printed text parses, and printing that gives the same text.
+/// Checks the round trip of a parsed module: its printed text parses back to a structurally
+/// equal module, and printing that gives the same text.
 void checkFixedPoint(const Module &m, const std::string &name) {
   std::string first = printModule(m);
   Outcome again = parseText(first, name + " (printed)");
   INFO(name << ": the printed text does not parse:\n" << again.diag << first.substr(0, 4000));
   REQUIRE(again.module);
+  std::string why;
+  bool equal = structurallyEqual(m, *again.module, &why);
+  INFO(name << ": the re-parsed module differs: " << why);
+  CHECK(equal);
   std::string second = printModule(*again.module);
   INFO(name << ": printing is not a fixed point");
   CHECK(second == first);
+}
+
+/// The same with inferred types shown as `/* ty=... */` and return types: print(infer(parse))
+/// is a fixed point too.
+void checkTypedFixedPoint(const Module &m, const std::string &name) {
+  SourceManager sm;
+  DiagEngine d(sm);
+  std::string diag;
+  d.captureTo(&diag);
+  INFO(name << ": type inference failed:\n" << diag);
+  REQUIRE(inferTypes(m, d));
+  std::string first = printModule(m);
+  Outcome again = parseText(first, name + " (printed with types)");
+  INFO(name << ": the printed text does not parse:\n" << again.diag << first.substr(0, 4000));
+  REQUIRE(again.module);
+  REQUIRE(inferTypes(*again.module, d));
+  INFO(name << ": printing with types is not a fixed point");
+  CHECK(printModule(*again.module) == first);
 }
 
 const char *kSample = R"(#[version = "0.0.5"]
@@ -114,6 +139,7 @@ TEST_CASE("round trip: every .relay file of the repository is a fixed point", "[
     INFO(name << " does not parse:\n" << o.diag);
     REQUIRE(o.module);
     checkFixedPoint(*o.module, name);
+    checkTypedFixedPoint(*o.module, name);
     ++checked;
   }
   CHECK(checked > 0);
@@ -124,6 +150,7 @@ TEST_CASE("round trip: a sample of every construct", "[roundtrip]") {
   INFO(o.diag);
   REQUIRE(o.module);
   checkFixedPoint(*o.module, "sample.relay");
+  checkTypedFixedPoint(*o.module, "sample.relay");
 }
 
 TEST_CASE("round trip: every prefix of a valid file parses or fails cleanly", "[roundtrip]") {
