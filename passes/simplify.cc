@@ -4,24 +4,28 @@
 // Only integer tensors are touched: with floats, `x + 0` turns -0.0 into +0.0 and chained casts
 // through float can round, so none of these identities hold bit for bit. Each rule also
 // requires the result type to equal the operand's (an identity that broadcasts is not one).
-// Rules (docs/passes.md):
+// Rules (docs/passes.md); ranges come from the interval analysis of value_range.h:
 //   cast(x: d, d)                          -> x
-//   cast(cast(x: s, d1), d2)               -> cast(x, d2)   if every s value fits in d1
+//   cast(cast(x, d1), d2)                  -> cast(x, d2), or x if x has dtype d2,
+//                                             if every value of x fits in d1
 //   add(x, 0), add(0, x), subtract(x, 0)   -> x             (0: a constant of zeros)
 //   multiply(x, 1), multiply(1, x)         -> x
 //   left_shift(x, 0), right_shift(x, 0)    -> x
-//   clip(x: d, lo, hi)                     -> x             if [lo, hi] covers all of d
+//   clip(x, lo, hi)                        -> x             if every value of x is in [lo, hi]
 //   reshape(x) to x's own shape            -> x
 //   reshape(reshape(x, s1), s2)            -> reshape(x, s2)
-//   (x + c1) + c2                          -> x + (c1 + c2)  c1, c2 constants; `+` is add or
-//                                                            nn.bias_add on the last axis
+//   (x +- c1) +- c2                        -> x + c or x - c, or x if c is all zeros; c1, c2
+//                                             constants, `+` is add or nn.bias_add on the last
+//                                             axis, c computed here with the evaluator
 // The module is rewritten until nothing changes (at most a few rounds, types re-inferred in
 // between so each round sees typed nodes).
 #include "ir/builder.h"
+#include "ir/eval.h"
 #include "ir/infer_type.h"
 #include "ir/op.h"
 #include "ir/ops/attrs.h"
 #include "passes/passes.h"
+#include "passes/value_range.h"
 
 #include <map>
 #include <optional>
@@ -45,17 +49,10 @@ bool isSplat(Expr e, int64_t v) {
   return true;
 }
 
-// Every value of dtype `s` is representable in `d` (so a cast s -> d is injective).
-bool fitsIn(ir::DType s, ir::DType d) {
-  bool sInt = ir::isInteger(s) || s == ir::DType::Bool;
-  bool dInt = ir::isInteger(d);
-  return sInt && dInt && ir::dtypeMin(d) <= ir::dtypeMin(s) && ir::dtypeMax(d) >= ir::dtypeMax(s);
-}
-
 class Simplifier {
 public:
-  Simplifier(ir::Context &ctx, const std::unordered_map<Expr, int> &uses)
-      : rw_(ctx), b_(ctx), uses_(uses) {}
+  Simplifier(ir::Context &ctx, const std::unordered_map<Expr, int> &uses, DiagEngine &diag)
+      : rw_(ctx), b_(ctx), uses_(uses), diag_(diag) {}
   Expr rewrite(Expr root) {
     return rw_.rewrite(root, [this](Expr old, Expr rebuilt) { return visit(old, rebuilt); });
   }
@@ -67,27 +64,80 @@ private:
     return e;
   }
   Expr visit(Expr old, Expr rebuilt);
+  Expr combineOffsets(Expr old);
+  std::optional<ir::Tensor> evalConstant(const std::string &op, Expr lhs, Expr rhs);
 
   ir::Rewriter rw_;
   ir::Builder b_;
   const std::unordered_map<Expr, int> &uses_; // users of each node of the input
+  DiagEngine &diag_;
+  ValueRanges ranges_; // of the input's nodes
 };
 
-// `x + c` written as add(x, c), add(c, x) or nn.bias_add(x, c) on the last axis, with c a
-// constant and the result of x's own type (c broadcasts into x without enlarging it).
-std::optional<std::pair<Expr, Expr>> constantOffset(Expr e) {
+// `x + c` or `x - c`: add(x, c), add(c, x), subtract(x, c) or nn.bias_add(x, c) on the last
+// axis, with c a constant and the result of x's own type (c broadcasts into x without
+// enlarging it).
+struct Offset {
+  Expr x, c;
+  bool negative;
+};
+
+std::optional<Offset> constantOffset(Expr e) {
   const ir::CallNode *c = ir::dyn<ir::CallNode>(e);
   if (!c || !c->op || c->args.size() != 2 || !intTensor(e->type)) return std::nullopt;
   Expr a = c->args[0], b = c->args[1];
-  if (c->op->name == "add") {
-    if (ir::dyn<ir::ConstantNode>(b) && a->type == e->type) return std::make_pair(a, b);
-    if (ir::dyn<ir::ConstantNode>(a) && b->type == e->type) return std::make_pair(b, a);
-  } else if (c->op->name == "nn.bias_add" && ir::dyn<ir::ConstantNode>(b) &&
-             a->type == e->type) {
+  const std::string &op = c->op->name;
+  if (op == "add" || op == "subtract") {
+    if (ir::dyn<ir::ConstantNode>(b) && a->type == e->type) return Offset{a, b, op == "subtract"};
+    if (op == "add" && ir::dyn<ir::ConstantNode>(a) && b->type == e->type)
+      return Offset{b, a, false};
+  } else if (op == "nn.bias_add" && ir::dyn<ir::ConstantNode>(b) && a->type == e->type &&
+             b->type.isTensor() && b->type.dtype() == e->type.dtype()) {
     int64_t axis = c->attrsAs<ir::BiasAddAttrs>().axis, rank = e->type.rank();
-    if (axis == rank - 1 || axis == -1) return std::make_pair(a, b);
+    if (axis == rank - 1 || axis == -1) return Offset{a, b, false};
   }
   return std::nullopt;
+}
+
+// lhs op rhs on two constants, by the reference evaluator (so wrap-around is exactly the op's).
+std::optional<ir::Tensor> Simplifier::evalConstant(const std::string &op, Expr lhs, Expr rhs) {
+  const ir::CallNode *call = b_.call(op, {lhs, rhs});
+  lhs->type = static_cast<const ir::ConstantNode *>(lhs)->value.type();
+  rhs->type = static_cast<const ir::ConstantNode *>(rhs)->value.type();
+  if (ir::inferCallType(call, diag_).isUnknown()) return std::nullopt;
+  return ir::evalCall(call, {static_cast<const ir::ConstantNode *>(lhs)->value,
+                             static_cast<const ir::ConstantNode *>(rhs)->value})
+      .tensor;
+}
+
+// (x +- c1) +- c2 -> x +- c: integer addition wraps, so it is associative. Only when the inner
+// sum has no other user and was not rewritten in this round (its old types are then valid).
+Expr Simplifier::combineOffsets(Expr old) {
+  std::optional<Offset> outer = constantOffset(old);
+  if (!outer || rw_.mapped(outer->x) != outer->x || !uses_.count(outer->x) ||
+      uses_.at(outer->x) != 1)
+    return nullptr;
+  std::optional<Offset> inner = constantOffset(outer->x);
+  if (!inner || inner->c->type.dtype() != outer->c->type.dtype()) return nullptr;
+  // s1*c1 + s2*c2 as one signed constant: both negative keeps a subtraction.
+  std::optional<ir::Tensor> c;
+  bool negative = false;
+  if (inner->negative == outer->negative) {
+    c = evalConstant("add", inner->c, outer->c);
+    negative = inner->negative;
+  } else if (outer->negative) {
+    c = evalConstant("subtract", inner->c, outer->c);
+  } else {
+    c = evalConstant("subtract", outer->c, inner->c);
+  }
+  if (!c) return nullptr;
+  Expr x = rw_.mapped(inner->x);
+  bool zero = true;
+  for (int64_t i = 0; i < c->numElements() && zero; ++i) zero = c->intAt(i) == 0;
+  if (zero && inner->x->type == old->type) return hit("constant offsets combined", x);
+  Expr k = b_.constant(*c, old->loc);
+  return hit("constant offsets combined",
+             b_.call(negative ? "subtract" : "add", {x, k}, nullptr, old->loc));
 }
 
 Expr Simplifier::visit(Expr old, Expr rebuilt) {
@@ -103,28 +153,19 @@ Expr Simplifier::visit(Expr old, Expr rebuilt) {
     // types describe it; the next round (re-typed) sees what this one changed.
     const ir::CallNode *inner = ir::dyn<ir::CallNode>(oc->args[0]);
     if (inner && nc->args[0] == inner && ir::isOpCall(inner, "cast") &&
-        intTensor(inner->args[0]->type) &&
-        intTensor(inner->type) && fitsIn(inner->args[0]->type.dtype(), inner->type.dtype())) {
-      Expr x = rw_.mapped(inner->args[0]);
-      // Rewrites keep types, so the original operand's type is the replacement's.
-      if (inner->args[0]->type == old->type) return hit("cast of an exact cast", x);
-      return hit("cast of an exact cast", b_.call("cast", {x}, nc->attrs, old->loc));
+        intTensor(inner->type)) {
+      std::optional<IntRange> r = ranges_.of(inner->args[0]);
+      if (r && r->within(dtypeRange(inner->type.dtype()))) {
+        Expr x = rw_.mapped(inner->args[0]);
+        // Rewrites keep types, so the original operand's type is the replacement's.
+        if (inner->args[0]->type == old->type) return hit("cast of an exact cast", x);
+        return hit("cast of an exact cast", b_.call("cast", {x}, nc->attrs, old->loc));
+      }
     }
     return rebuilt;
   }
-  if (op == "add" || op == "nn.bias_add") {
-    // (x + c1) + c2 -> x + (c1 + c2): integer addition wraps, so it is associative; the
-    // constant sum is left for FoldConstant. Only when the inner sum has no other user.
-    std::optional<std::pair<Expr, Expr>> outer = constantOffset(old);
-    std::optional<std::pair<Expr, Expr>> inner;
-    if (outer && rw_.mapped(outer->first) == outer->first && uses_.count(outer->first) &&
-        uses_.at(outer->first) == 1)
-      inner = constantOffset(outer->first);
-    if (inner && inner->second->type.dtype() == outer->second->type.dtype()) {
-      Expr sum = b_.call("add", {inner->second, outer->second}, nullptr, old->loc);
-      return hit("constant offsets combined", b_.call("add", {inner->first, sum}, nullptr, old->loc));
-    }
-  }
+  if (op == "add" || op == "subtract" || op == "nn.bias_add")
+    if (Expr e = combineOffsets(old)) return e;
   if ((op == "add" || op == "subtract" || op == "multiply" || op == "left_shift" ||
        op == "right_shift") &&
       oc->args.size() == 2) {
@@ -136,11 +177,14 @@ Expr Simplifier::visit(Expr old, Expr rebuilt) {
     return rebuilt;
   }
   if (op == "clip" && sameType(0)) {
-    const auto &a = oc->attrsAs<ir::ClipAttrs>();
-    ir::DType d = old->type.dtype();
-    if (a.a_min <= static_cast<double>(ir::dtypeMin(d)) &&
-        a.a_max >= static_cast<double>(ir::dtypeMax(d)))
-      return hit("clip covering the dtype", nc->args[0]);
+    // Every value already inside [lo, hi]: the clip is the identity (its output range then
+    // equals its input range).
+    std::optional<IntRange> in = ranges_.of(oc->args[0]), out = ranges_.of(old);
+    if (in && out && in == out && in->lo <= in->hi) {
+      const auto &a = oc->attrsAs<ir::ClipAttrs>();
+      if (a.a_min <= static_cast<double>(in->lo) && a.a_max >= static_cast<double>(in->hi))
+        return hit("clip that cannot clip", nc->args[0]);
+    }
     return rebuilt;
   }
   if (op == "reshape") {
@@ -161,12 +205,12 @@ Expr Simplifier::visit(Expr old, Expr rebuilt) {
 std::optional<ir::Module> simplifyExpr(const ir::Module &m, PassContext &ctx) {
   ir::Module cur = m;
   std::map<std::string, int> total;
-  for (int round = 0; round < 4; ++round) {
+  for (int round = 0; round < 8; ++round) {
     std::unordered_map<Expr, int> uses;
     for (const auto &[name, f] : cur.functions())
       for (Expr e : ir::postOrder(f))
         for (Expr c : ir::children(e)) ++uses[c];
-    Simplifier s(m.ctx(), uses);
+    Simplifier s(m.ctx(), uses, ctx.diag);
     ir::Module next(m.ctxPtr());
     for (const auto &[name, f] : cur.functions())
       next.setFunction(name, static_cast<const ir::FunctionNode *>(s.rewrite(f)));

@@ -327,20 +327,25 @@ def @main(%x: Tensor[(1, 2, 2, 3), int32], %c1: Tensor[(3), int32], %c2: Tensor[
   %3 = nn.bias_add(%2, %c3, axis=1);
   %4 = add(%x, %c2);
   %5 = add(%4, %c1);
-  (%1, %3, %5, %4)
+  %6 = subtract(%x, 146);
+  %7 = add(%6, 146);
+  %8 = subtract(%x, %c1);
+  %9 = subtract(%8, %c2);
+  (%1, %3, %5, %4, %7, %9)
 }
 )";
-  // %1 merges; %3 is a bias on axis 1 (not a last-axis offset); %4 has two users.
+  // %1 merges into one add; %3 is a bias on axis 1 (not a last-axis offset); %4 has two users;
+  // (x - 146) + 146 is x; two subtractions stay one subtraction.
   const char *expected = R"(
 def @main(%x: Tensor[(1, 2, 2, 3), int32], %c1: Tensor[(3), int32], %c2: Tensor[(3), int32],
-          %c3: Tensor[(2), int32]) {
-  %0 = add(%c1, %c2);
-  %1 = add(%x, %0);
-  %2 = add(%c1, %x);
-  %3 = nn.bias_add(%2, %c3, axis=1);
-  %4 = add(%x, %c2);
-  %5 = add(%4, %c1);
-  (%1, %3, %5, %4)
+          %c3: Tensor[(2), int32], %c12: Tensor[(3), int32]) {
+  %0 = add(%x, %c12);
+  %1 = add(%c1, %x);
+  %2 = nn.bias_add(%1, %c3, axis=1);
+  %3 = add(%x, %c2);
+  %4 = add(%3, %c1);
+  %5 = subtract(%x, %c12);
+  (%0, %2, %4, %3, %x, %5)
 }
 )";
   auto vec = [](std::vector<int64_t> v) {
@@ -349,28 +354,76 @@ def @main(%x: Tensor[(1, 2, 2, 3), int32], %c1: Tensor[(3), int32], %c2: Tensor[
     for (size_t i = 0; i < v.size(); ++i) t.setInt(static_cast<int64_t>(i), v[i]);
     return t;
   };
+  // c1 + c2 wraps in its last element, exactly as the evaluator's add does.
   std::map<std::string, mtc::ir::Tensor> consts{{"c1", vec({1, 2, 2147483647})},
                                                 {"c2", vec({-5, 7, 1})},
                                                 {"c3", vec({100, -100})}};
   PassFixture f;
   mtc::ir::Module m = *mtc::passes::bindParams(f.parse(text), consts, f.diag);
+  consts["c12"] = vec({-4, 9, -2147483648LL});
   mtc::ir::Module want = *mtc::passes::bindParams(f.parse(expected), consts, f.diag);
   mtc::passes::PipelineLog log;
   mtc::ir::Module out = f.runOk(m, {"SimplifyExpr"}, "host", &log);
   std::string why;
-  CHECK(mtc::ir::structurallyEqual(out, want, &why));
-  INFO(why);
+  bool eq = mtc::ir::structurallyEqual(out, want, &why);
+  INFO(why << "\n" << mtc::ir::printModule(out));
+  CHECK(eq);
   CHECK(log.allReports() ==
-        std::vector<std::string>{"SimplifyExpr: 1 rewrite (constant offsets combined: 1)"});
+        std::vector<std::string>{"SimplifyExpr: 3 rewrites (constant offsets combined: 3)"});
 
-  // Wrap-around makes the reassociation exact even when c1 + c2 overflows.
   mtc::ir::Tensor x = mtc::ir::Tensor::zeros({1, 2, 2, 3}, mtc::ir::DType::Int32);
   for (int64_t i = 0; i < x.numElements(); ++i) x.setInt(i, i * 1000003 - 5);
-  auto folded = f.runOk(out, {"FoldConstant"}, "host");
-  auto a = mtc::ir::evaluate(m, {{"x", x}}, f.diag), b = mtc::ir::evaluate(folded, {{"x", x}}, f.diag);
+  auto a = mtc::ir::evaluate(m, {{"x", x}}, f.diag), b = mtc::ir::evaluate(out, {{"x", x}}, f.diag);
   REQUIRE(a);
   REQUIRE(b);
   auto fa = mtc::ir::flattenOutputs(*a), fb = mtc::ir::flattenOutputs(*b);
   REQUIRE(fa.size() == fb.size());
+  for (size_t i = 0; i < fa.size(); ++i) CHECK(fa[i].bitEqual(fb[i]));
+}
+
+TEST_CASE("SimplifyExpr: value ranges remove requantize round trips", "[passes][simplify]") {
+  // Two requantize lowerings back to back (as QnnCanonicalize writes them): the uint8 cast of a
+  // value already clipped to [0, 255] and the cast back are exact, the offsets cancel.
+  const char *text = R"(
+def @main(%x: Tensor[(1, 4, 4, 8), int32]) {
+  %0 = clip(%x, a_min=-146f, a_max=109f);
+  %1 = add(%0, 146);
+  %2 = cast(%1, dtype="uint8");
+  %3 = cast(%2, dtype="int32");
+  %4 = subtract(%3, 146);
+  %5 = add(%4, 146);
+  %6 = clip(%5, a_min=0f, a_max=255f);
+  %7 = cast(%6, dtype="uint8");
+  %8 = cast(%x, dtype="uint8");
+  %9 = cast(%8, dtype="int32");
+  %10 = clip(%9, a_min=-5f, a_max=300f);
+  (%7, %10)
+}
+)";
+  // %9 keeps its casts (x is any int32) but its clip cannot clip a uint8 value.
+  const char *expected = R"(
+def @main(%x: Tensor[(1, 4, 4, 8), int32]) {
+  %0 = clip(%x, a_min=-146f, a_max=109f);
+  %1 = add(%0, 146);
+  %2 = cast(%1, dtype="uint8");
+  %3 = cast(%x, dtype="uint8");
+  %4 = cast(%3, dtype="int32");
+  (%2, %4)
+}
+)";
+  PassFixture f;
+  mtc::ir::Module m = f.parse(text);
+  mtc::passes::PipelineLog log;
+  mtc::ir::Module out = f.runOk(m, {"SimplifyExpr"}, "host", &log);
+  f.checkEqual(out, expected);
+  REQUIRE(log.allReports().size() == 1);
+  CHECK(log.allReports()[0] == "SimplifyExpr: 4 rewrites (cast of an exact cast: 1, clip that "
+                               "cannot clip: 2, constant offsets combined: 1)");
+  mtc::ir::Tensor x = mtc::ir::Tensor::zeros({1, 4, 4, 8}, mtc::ir::DType::Int32);
+  for (int64_t i = 0; i < x.numElements(); ++i) x.setInt(i, i * 7919 - 500);
+  auto a = mtc::ir::evaluate(m, {{"x", x}}, f.diag), b = mtc::ir::evaluate(out, {{"x", x}}, f.diag);
+  REQUIRE(a);
+  REQUIRE(b);
+  auto fa = mtc::ir::flattenOutputs(*a), fb = mtc::ir::flattenOutputs(*b);
   for (size_t i = 0; i < fa.size(); ++i) CHECK(fa[i].bitEqual(fb[i]));
 }
