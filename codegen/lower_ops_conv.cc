@@ -180,13 +180,46 @@ struct ConvEmitter {
     }, "n");
   }
 
+  // One output element at a time with a scalar accumulator: for outputs whose contiguous dim
+  // is too long for a stack row.
+  void elements() {
+    Builder &bb = b();
+    llvm::Value *slot = entryAlloca(bb, accTy, 1, "acc");
+    const ir::Shape &s = ctx.epilogue.shape();
+    emitLoopNest(bb, s, [&](const std::vector<llvm::Value *> &ivs, llvm::Value *flat) {
+      llvm::Value *n = ivs[0];
+      llvm::Value *o = g.outNHWC ? ivs[3] : ivs[1];
+      llvm::Value *y = g.outNHWC ? ivs[1] : ivs[2];
+      llvm::Value *xo = g.outNHWC ? ivs[2] : ivs[3];
+      bb.CreateStore(llvm::Constant::getNullValue(accTy), slot);
+      emitLoop(bb, 0, g.kH, 1, [&](llvm::Value *kh) {
+        llvm::Value *ih = inRow(y, kh);
+        emitIf(bb, bb.CreateICmpULT(ih, i64(bb, g.inH)), [&] {
+          emitLoop(bb, 0, g.kW, 1, [&](llvm::Value *kw) {
+            llvm::Value *iw = bb.CreateAdd(
+                bb.CreateSub(bb.CreateMul(xo, i64(bb, g.strideW)), i64(bb, g.padLeft)),
+                bb.CreateMul(kw, i64(bb, g.dilationW)));
+            emitIf(bb, bb.CreateICmpULT(iw, i64(bb, g.inW)), [&] {
+              emitLoop(bb, 0, g.inCPerGroup, 1, [&](llvm::Value *i) {
+                TypedValue xv = loadElem(bb, x(), dataFlat(n, inChannel(o, i), ih, iw));
+                TypedValue wv = loadElem(bb, w(), waddr(bb, o, i, kh, kw));
+                bb.CreateStore(mac(bb.CreateLoad(accTy, slot), xv, wv), slot);
+              }, "ic");
+            });
+          }, "kw");
+        });
+      }, "kh");
+      ctx.epilogue.applyAndStore(finish(bb.CreateLoad(accTy, slot)),
+                                 Index::fromBoth(s, ivs, flat));
+    });
+  }
+
   void emit() {
     const int64_t rowLen = g.outNHWC ? g.outC : g.outW;
     const int64_t accBytes = isFloat ? 8 : width / 8;
-    // Rows live on the stack; outputs too wide for that would need another strategy, and the
-    // type relation bounds them far below where this matters in practice.
-    MTC_CHECK(rowLen * accBytes <= (int64_t(1) << 22)) << "convolution row too long for the stack";
-    if (g.outNHWC) channelRows();
+    // Rows live on the stack: up to 64 KiB, which covers every layer of common CNNs.
+    if (rowLen * accBytes > (int64_t(64) << 10)) elements();
+    else if (g.outNHWC) channelRows();
     else columnRows();
   }
 };

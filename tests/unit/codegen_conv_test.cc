@@ -36,6 +36,10 @@ TEST_CASE("direct conv2d matches the evaluator in every layout", "[codegen][conv
       {"(1, 5, 5, 2), float32", "(3, 3, 2, 3), float32",
        "padding=[1, 2, 0, 1], data_layout=\"NHWC\", kernel_layout=\"HWIO\""},
       {"(1, 2, 5, 7), float32", "(3, 2, 2, 3), float32", "padding=[1, 1], strides=[2, 2]"},
+      // Rows longer than the stack budget: one element at a time.
+      {"(1, 2, 3, 2), int8", "(1, 2, 2, 16500), int8",
+       "padding=[0, 1, 0, 0], data_layout=\"NHWC\", kernel_layout=\"HWIO\", out_dtype=\"int32\""},
+      {"(1, 1, 2, 16500), float32", "(1, 1, 1, 2), float32", "padding=[0, 0, 0, 1]"},
       {"(1, 4, 7, 7), int8", "(4, 1, 3, 3), int8",
        "padding=[1, 1], groups=4, data_layout=\"NCHW\", kernel_layout=\"OIHW\", out_layout=\"NHWC\", "
        "out_dtype=\"int32\""},

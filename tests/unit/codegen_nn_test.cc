@@ -23,41 +23,45 @@ TEST_CASE("window pools match the evaluator in both layouts", "[codegen][nn]") {
       "pool_size=[2, 2], strides=[2, 2], ceil_mode=True",
       "pool_size=[2, 3], dilation=[2, 1], padding=[1, 1]",
       "pool_size=[3, 3], strides=[3, 3], padding=[2, 2, 2, 2], ceil_mode=True, count_include_pad=True"};
-  for (const char *pool : pools)
-    for (const char *a : attrs)
-      for (const char *dt : {"int8", "uint8", "int32", "float32"}) {
-        INFO(pool << " " << a << " " << dt);
-        checkAgainstEvaluator(std::string("def @main(%x: Tensor[(2, 7, 9, 5), ") + dt + "]) {\n  " +
-                                  pool + "(%x, " + a + ", layout=\"NHWC\")\n}",
-                              "-O0", 1, 5, {}, true);
-        checkAgainstEvaluator(std::string("def @main(%x: Tensor[(2, 5, 7, 9), ") + dt + "]) {\n  " +
-                                  pool + "(%x, " + a + ")\n}",
-                              "-O0", 1, 6, {}, true);
+  for (const char *dt : {"int8", "uint8", "int32", "float32"}) {
+    INFO(dt);
+    std::string nhwc, nchw;
+    for (const char *pool : pools)
+      for (const char *a : attrs) {
+        nhwc += std::string(nhwc.empty() ? "" : ", ") + pool + "(%x, " + a + ", layout=\"NHWC\")";
+        nchw += std::string(nchw.empty() ? "" : ", ") + pool + "(%x, " + a + ")";
       }
+    checkAgainstEvaluator(std::string("def @main(%x: Tensor[(2, 7, 9, 5), ") + dt + "]) {\n  (" +
+                              nhwc + ")\n}", "-O0", 1, 5, {}, true);
+    checkAgainstEvaluator(std::string("def @main(%x: Tensor[(2, 5, 7, 9), ") + dt + "]) {\n  (" +
+                              nchw + ")\n}", "-O0", 1, 6, {}, true);
+  }
 }
 
 TEST_CASE("global pools match the evaluator", "[codegen][nn]") {
-  for (const char *pool : {"nn.global_max_pool2d", "nn.global_avg_pool2d"})
-    for (const char *dt : {"int8", "uint8", "int16", "float32"}) {
-      INFO(pool << " " << dt);
-      checkAgainstEvaluator(std::string("def @main(%x: Tensor[(2, 6, 5, 11), ") + dt + "]) {\n  " +
-                                pool + "(%x, layout=\"NHWC\")\n}", "-O0", 1, 7, {}, true);
-      checkAgainstEvaluator(std::string("def @main(%x: Tensor[(2, 3, 6, 5), ") + dt + "]) {\n  " +
-                                pool + "(%x)\n}", "-O0", 1, 8, {}, true);
-    }
+  for (const char *dt : {"int8", "uint8", "int16", "float32"}) {
+    INFO(dt);
+    checkAgainstEvaluator(std::string("def @main(%x: Tensor[(2, 6, 5, 11), ") + dt + "]) {\n"
+                          "  (nn.global_max_pool2d(%x, layout=\"NHWC\"), "
+                          "nn.global_avg_pool2d(%x, layout=\"NHWC\"))\n}", "-O0", 1, 7, {}, true);
+    checkAgainstEvaluator(std::string("def @main(%x: Tensor[(2, 3, 6, 5), ") + dt + "]) {\n"
+                          "  (nn.global_max_pool2d(%x), nn.global_avg_pool2d(%x))\n}",
+                          "-O0", 1, 8, {}, true);
+  }
 }
 
 TEST_CASE("reductions match the evaluator", "[codegen][nn]") {
   const char *attrs[] = {"axis=[1]", "axis=[0, 2], keepdims=True", "", "axis=[1], exclude=True",
                          "axis=[-1]"};
-  for (const char *op : {"sum", "max", "min", "mean"})
-    for (const char *a : attrs)
-      for (const char *dt : {"int8", "uint8", "int32", "int64", "float32"}) {
-        INFO(op << " " << a << " " << dt);
-        std::string call = std::string(op) + "(%x" + (*a ? ", " : "") + a + ")";
-        checkAgainstEvaluator(std::string("def @main(%x: Tensor[(3, 4, 5), ") + dt + "]) {\n  " +
-                                  call + "\n}", "-O0", 1, 9, {}, true);
-      }
+  for (const char *dt : {"int8", "uint8", "int32", "int64", "float32"}) {
+    INFO(dt);
+    std::string calls;
+    for (const char *op : {"sum", "max", "min", "mean"})
+      for (const char *a : attrs)
+        calls += std::string(calls.empty() ? "" : ", ") + op + "(%x" + (*a ? ", " : "") + a + ")";
+    checkAgainstEvaluator(std::string("def @main(%x: Tensor[(3, 4, 5), ") + dt + "]) {\n  (" +
+                              calls + ")\n}", "-O0", 1, 9, {}, true);
+  }
 }
 
 TEST_CASE("pooled and reduced results feed fused epilogues", "[codegen][nn]") {
