@@ -225,7 +225,8 @@ std::optional<ir::Module> runPipeline(const ir::Module &m, const PassOptions &op
   ir::Module cur = m;
   for (const PassInfo *p : passes) {
     if (!checkPrecondition(p->name, cur, diag)) return std::nullopt;
-    if (opts.printBeforeAll || opts.printBefore.count(p->name)) dumpModule(os, "before", p->name, cur);
+    if (opts.printBeforeAll || opts.printBefore.count(p->name))
+      dumpModule(os, "before", p->name, cur);
 
     PassContext ctx{target, diag, {}};
     PassRecord rec;

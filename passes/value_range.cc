@@ -66,7 +66,8 @@ std::optional<IntRange> ValueRanges::compute(ir::Expr e) {
 
   if (op == "clip" && a) {
     const auto &attrs = call->attrsAs<ir::ClipAttrs>();
-    int64_t lo = saturate(std::ceil(attrs.a_min), full), hi = saturate(std::floor(attrs.a_max), full);
+    int64_t lo = saturate(std::ceil(attrs.a_min), full),
+            hi = saturate(std::floor(attrs.a_max), full);
     // max(min(x, hi), lo) is monotonic in x.
     auto clamp = [&](int64_t v) { return std::max(std::min(v, hi), lo); };
     return IntRange{clamp(a->lo), clamp(a->hi)};
@@ -85,7 +86,8 @@ std::optional<IntRange> ValueRanges::compute(ir::Expr e) {
     if (op == "maximum") return IntRange{std::max(a->lo, b->lo), std::max(a->hi, b->hi)};
     return IntRange{std::min(a->lo, b->lo), std::min(a->hi, b->hi)};
   }
-  if (op == "nn.relu" && a) return IntRange{std::max<int64_t>(a->lo, 0), std::max<int64_t>(a->hi, 0)};
+  if (op == "nn.relu" && a)
+    return IntRange{std::max<int64_t>(a->lo, 0), std::max<int64_t>(a->hi, 0)};
   if (op == "nn.pad" && a && b) {
     // The pad value is converted to the data dtype with the cast rules.
     IntRange v = b->within(full) ? *b : full;

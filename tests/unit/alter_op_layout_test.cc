@@ -45,7 +45,8 @@ TEST_CASE("AlterOpLayout: TVM test_alter_layout_nhwc_int8_aarch64", "[passes][al
   PassFixture f;
   mtc::ir::Module m = f.parse(kTvmAlterOp);
   mtc::passes::PipelineLog log;
-  mtc::ir::Module out = f.runOk(m, {"AlterOpLayout"}, "llvm -device=arm_cpu -mtriple=aarch64-linux-gnu", &log);
+  mtc::ir::Module out =
+      f.runOk(m, {"AlterOpLayout"}, "llvm -device=arm_cpu -mtriple=aarch64-linux-gnu", &log);
   f.checkEqual(out, expectedGemm(4, 16));
 
   // K = 3*3*73 = 657 is padded to 672 = 42*16, N = 79 to 80 = 20*4.
@@ -120,7 +121,8 @@ TEST_CASE("AlterOpLayout: a shared weight is transformed once", "[passes][alter_
 def @main(%x: Tensor[(1, 8, 8, 16), uint8], %y: Tensor[(1, 8, 8, 16), uint8],
           %w: Tensor[(1, 1, 16, 8), uint8]) {
   %0 = nn.conv2d(%x, %w, data_layout="NHWC", kernel_layout="HWIO", out_dtype="int32");
-  %1 = nn.conv2d(%y, %w, strides=[2, 2], data_layout="NHWC", kernel_layout="HWIO", out_dtype="int32");
+  %1 = nn.conv2d(%y, %w, strides=[2, 2], data_layout="NHWC", kernel_layout="HWIO",
+                 out_dtype="int32");
   (%0, %1)
 }
 )";

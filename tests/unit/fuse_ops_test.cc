@@ -180,7 +180,8 @@ def @main(%x: Tensor[(2, 3), int32], %y: Tensor[(2, 3), int32]) {
   mtc::ir::Module out = f.runOk(m, {"FuseOps"}, "host", &log);
   // Groups: add(x,1); subtract(y,2); concatenate+cast (the tuple rebuilt inside); cast after the
   // projection; @helper's multiply+add.
-  CHECK(log.allReports() == std::vector<std::string>{"FuseOps: 5 groups (largest: multiply + 1 ops)"});
+  CHECK(log.allReports() ==
+        std::vector<std::string>{"FuseOps: 5 groups (largest: multiply + 1 ops)"});
   std::map<std::string, int> primitives;
   for (const auto &[name, fn] : out.functions())
     for (mtc::ir::Expr e : mtc::ir::postOrder(fn))

@@ -172,7 +172,8 @@ TEST_CASE("pass manager: -O3 dumps re-parse and reports say what changed",
       CHECK(mtc::ir::printModule(re) == body);
     }
     // The final module is the last dump.
-    CHECK(mtc::ir::printModule(*out) == dumps.back().second.substr(0, dumps.back().second.find("Pass    ")));
+    CHECK(mtc::ir::printModule(*out) ==
+          dumps.back().second.substr(0, dumps.back().second.find("Pass    ")));
     // Reports: one or more per pass (InferType reports nothing).
     std::vector<std::string> reports = log.allReports();
     auto has = [&](const std::string &prefix) {
@@ -206,9 +207,9 @@ TEST_CASE("pass manager: print before/after selected passes", "[passes][pass_man
   auto dumps = splitDumps(f.dumps.str());
   std::vector<std::string> headers;
   for (auto &d : dumps) headers.push_back(d.first);
-  CHECK(headers == std::vector<std::string>{"// IR after FoldConstant", "// IR before AlterOpLayout",
-                                            "// IR after AlterOpLayout",
-                                            "// IR after FoldConstant"});
+  CHECK(headers ==
+        std::vector<std::string>{"// IR after FoldConstant", "// IR before AlterOpLayout",
+                                 "// IR after AlterOpLayout", "// IR after FoldConstant"});
   CHECK(f.dumps.str().find("// AlterOpLayout: 1 conv2d rewritten (gemm_neon_4x4x16)") !=
         std::string::npos);
 }

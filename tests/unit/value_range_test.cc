@@ -23,8 +23,11 @@ std::string randomChain(std::mt19937 &rng, int *len) {
   for (int i = 0; i < n; ++i) {
     std::string prev = i == 0 ? "%x" : "%" + std::to_string(i - 1);
     std::string lit = std::to_string(small(rng));
-    std::string sfx = dtype == "int32" ? "" : dtype == "int8" ? "i8" : dtype == "uint8" ? "u8" : "i16";
-    // Literals must fit the dtype: cast them through the range of int8 for the narrow types.
+    std::string sfx = dtype == "int32"   ? ""
+                      : dtype == "int8"  ? "i8"
+                      : dtype == "uint8" ? "u8"
+                                         : "i16";
+    // A literal carries the dtype of the chain (no implicit conversion) and must fit in it.
     if (dtype == "int8") lit = std::to_string(small(rng) % 100);
     if (dtype == "uint8") lit = std::to_string(std::abs(small(rng)) % 200);
     std::string e;
@@ -32,7 +35,8 @@ std::string randomChain(std::mt19937 &rng, int *len) {
     case 0: {
       int a = small(rng), b = small(rng);
       double lo = std::min(a, b) + 0.5 * (rng() % 2), hi = std::max(a, b) + 0.25 * (rng() % 3);
-      e = "clip(" + prev + ", a_min=" + std::to_string(lo) + "f, a_max=" + std::to_string(hi) + "f)";
+      e = "clip(" + prev + ", a_min=" + std::to_string(lo) + "f, a_max=" + std::to_string(hi) +
+          "f)";
       break;
     }
     case 1: e = "add(" + prev + ", " + lit + sfx + ")"; break;
