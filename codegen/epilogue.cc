@@ -21,7 +21,8 @@ void InlineEmitter::bindAt(ir::Expr e, const Index &idx, TypedValue v) {
 
 const Buffer *InlineEmitter::bufferOf(ir::Expr e) {
   e = resolveAlias(e);
-  if (const LeafValue *l = leaf(e)) return l->isScalar ? nullptr : &l->buffer;
+  // A scalar leaf may also have memory (a constant passed to a kernel): anchors read that.
+  if (const LeafValue *l = leaf(e)) return l->buffer.ptr ? &l->buffer : nullptr;
   const auto *c = ir::dyn<ir::ConstantNode>(e);
   if (!c) return nullptr;
   // Constants become leaves on first use, so later reads reuse the same buffer.

@@ -135,3 +135,21 @@ TEST_CASE("module metadata round-trips through its text form", "[codegen][meta]"
   REQUIRE_FALSE(isValidModuleName("2model"));
   REQUIRE_FALSE(isValidModuleName("a-b"));
 }
+
+TEST_CASE("scalar constants reach anchors and inline ops alike", "[codegen][graph]") {
+  // At -O0 nothing folds: the constant is a kernel argument of its own.
+  checkAgainstEvaluator("def @main(%x: Tensor[(4), int32]) {\n"
+                        "  %0 = sum(7, axis=[]);\n  add(%x, %0)\n}", "-O0", 1, 3);
+  checkAgainstEvaluator("def @main(%x: Tensor[(2, 3), int8]) {\n"
+                        "  concatenate((%x, %x), axis=0)\n}", "-O0", 1, 4);
+}
+
+TEST_CASE("simple elementwise loops are vectorized", "[codegen][graph]") {
+  auto hm = checkAgainstEvaluator("def @main(%x: Tensor[(4096), int8], %y: Tensor[(4096), int8]) {\n"
+                                  "  %0 = add(%x, %y);\n  %1 = clip(%0, a_min=-100, a_max=100);\n"
+                                  "  multiply(%1, 3i8)\n}", "-O3", 1, 5);
+  REQUIRE(hm->kernels.size() == 1);
+  // LLVM's loop vectorizer names the loop it produced.
+  REQUIRE(hm->optimizedIr.find("vector.body") != std::string::npos);
+  REQUIRE(hm->optimizedIr.find("x i8>") != std::string::npos);
+}
