@@ -90,7 +90,10 @@ private:
   // Per top-level function.
   std::unordered_map<Expr, int64_t> number_;
   std::unordered_map<const VarNode *, std::string> varNames_;
-  std::unordered_set<std::string> usedNames_;
+  /// Parameter names taken in each function being printed, outermost first. A name must be
+  /// new in the whole chain (so a captured outer name is never shadowed), but sibling local
+  /// functions may reuse one, as TVM's `%p0` in every fused function.
+  std::vector<std::unordered_set<std::string>> scopes_;
   std::unordered_map<const FunctionNode *, std::vector<Expr>> bindings_;
   std::unordered_map<const FunctionNode *, const FunctionNode *> parent_;
   std::unordered_map<const FunctionNode *, int> fnDepth_;
@@ -113,7 +116,7 @@ const FunctionNode *Printer::lca(const FunctionNode *a, const FunctionNode *b) c
 void Printer::analyse(const FunctionNode *root) {
   number_.clear();
   varNames_.clear();
-  usedNames_.clear();
+  scopes_.assign(1, {});
   bindings_.clear();
   parent_.clear();
   fnDepth_.clear();
@@ -153,8 +156,13 @@ std::string Printer::varName(const VarNode *v) {
   auto it = varNames_.find(v);
   if (it != varNames_.end()) return it->second;
   std::string base = sanitizeName(v->name, false), name = base;
-  for (int k = 1; usedNames_.count(name); ++k) name = fmt::format("{}_{}", base, k);
-  usedNames_.insert(name);
+  auto taken = [&](const std::string &n) {
+    for (const auto &scope : scopes_)
+      if (scope.count(n)) return true;
+    return false;
+  };
+  for (int k = 1; taken(name); ++k) name = fmt::format("{}_{}", base, k);
+  scopes_.back().insert(name);
   varNames_.emplace(v, name);
   return name;
 }
@@ -283,6 +291,7 @@ void Printer::printFunctionTree(const FunctionNode *root, int indent, bool close
       int inner = f.indent;
       stack.pop_back();
       if (!stack.empty()) {
+        scopes_.pop_back();
         pad(inner - 2);
         out_ += "};\n";
       } else if (closeBrace) {
@@ -295,6 +304,7 @@ void Printer::printFunctionTree(const FunctionNode *root, int indent, bool close
     pad(at);
     out_ += fmt::format("%{} = ", number_.at(e));
     if (const FunctionNode *fn = dyn<FunctionNode>(e)) {
+      scopes_.emplace_back();
       out_ += "fn " + header(fn) + " {\n";
       stack.push_back({fn, 0, at + 2}); // `f` is dangling from here on
       continue;

@@ -335,3 +335,37 @@ TEST_CASE("printer: a node shared by two local functions is bound in their paren
                            "  %7\n"
                            "}\n");
 }
+
+TEST_CASE("printer: sibling local functions may reuse names, inner ones never shadow",
+          "[printer]") {
+  Module m;
+  Builder b(m.ctx());
+  const VarNode *x = b.var("x", kT14);
+  const VarNode *p0a = b.var("p0", kT14), *p0b = b.var("p0", kT14), *xInner = b.var("x", kT14);
+  auto g1 = b.function({p0a}, b.call("add", {p0a, x})); // captures the outer %x
+  auto g2 = b.function({xInner}, b.call("nn.relu", {xInner}));
+  auto g3 = b.function({p0b}, b.call("nn.relu", {p0b}));
+  auto body =
+      b.tuple({b.callFunction(g1, {x}), b.callFunction(g2, {x}), b.callFunction(g3, {x})});
+  m.setFunction("main", b.function({x}, body));
+  CHECK(printChecked(m) == "#[version = \"0.0.5\"]\n"
+                           "def @main(%x: Tensor[(1, 4), int8]) {\n"
+                           "  %1 = fn (%p0: Tensor[(1, 4), int8]) {\n"
+                           "    %0 = add(%p0, %x);\n"
+                           "    %0\n"
+                           "  };\n"
+                           "  %2 = %1(%x);\n"
+                           "  %4 = fn (%x_1: Tensor[(1, 4), int8]) {\n"
+                           "    %3 = nn.relu(%x_1);\n"
+                           "    %3\n"
+                           "  };\n"
+                           "  %5 = %4(%x);\n"
+                           "  %7 = fn (%p0: Tensor[(1, 4), int8]) {\n"
+                           "    %6 = nn.relu(%p0);\n"
+                           "    %6\n"
+                           "  };\n"
+                           "  %8 = %7(%x);\n"
+                           "  %9 = (%2, %5, %8);\n"
+                           "  %9\n"
+                           "}\n");
+}
