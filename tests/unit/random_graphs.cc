@@ -117,13 +117,16 @@ RandomCase makeRandomQnnGraph(uint64_t seed, const RandomGraphOptions &opts) {
   const bool nhwc = !opts.allowNCHW || d.coin(0.6);
   const int64_t n = d.uni(1, 2);
   Block cur{nullptr, d.uni(1, 20), d.uni(1, 9), d.uni(1, 9), d.int8Type()};
+  if (opts.exotic && d.coin(0.1)) cur.dtype = DType::Int16;
   const Shape dataShape = nhwc ? Shape{n, cur.h, cur.w, cur.c} : Shape{n, cur.c, cur.h, cur.w};
   const VarNode *data = b.var("data", Type::tensor(dataShape, cur.dtype));
   std::vector<const VarNode *> params{data};
+  std::map<std::string, Tensor> fixedInputs;
   cur.out = data;
   sum << (nhwc ? "NHWC" : "NCHW") << " data " << shapeStr(dataShape) << " "
       << dtypeName(cur.dtype);
 
+  bool layoutNhwc = nhwc; // layout of the current value (the last conv may change it)
   const int64_t convs = d.uni(1, std::max(1, opts.maxConvs));
   for (int64_t i = 0; i < convs; ++i) {
     const bool dw = opts.allowDepthwise && cur.c > 1 && d.coin(0.25);
@@ -140,14 +143,21 @@ RandomCase makeRandomQnnGraph(uint64_t seed, const RandomGraphOptions &opts) {
     if (cur.h + pad[0] + pad[2] < effH) pad[2] = effH - cur.h - pad[0];
     if (cur.w + pad[1] + pad[3] < effW) pad[3] = effW - cur.w - pad[1];
     const int64_t mult = dw ? d.uni(1, 2) : 1;
-    const int64_t oc = dw ? cur.c * mult : d.uni(1, 20);
-    const DType kdt = d.int8Type();
+    int64_t groups = dw ? cur.c : 1;
+    // Exotic: grouped (not depthwise) convolutions, which canonicalize through the fallback.
+    if (opts.exotic && !dw && d.coin(0.2))
+      for (int64_t g : {3, 2})
+        if (cur.c % g == 0 && cur.c > g) groups = g;
+    const int64_t oc = dw ? cur.c * mult : groups * d.uni(1, groups > 1 ? 6 : 20);
+    const DType kdt = opts.exotic && d.coin(0.1) ? DType::Int16 : d.int8Type();
     std::string klayout = nhwc ? "HWIO" : "OIHW";
     if (dw && nhwc && d.coin(0.6)) klayout = "HWOI";
-    const int64_t icg = dw ? 1 : cur.c;
+    else if (opts.exotic && d.coin(0.2)) klayout = "OHWI";
+    const int64_t icg = cur.c / groups;
     Shape kshape;
     if (klayout == "HWIO") kshape = {kh, kw, icg, oc};
     else if (klayout == "HWOI") kshape = {kh, kw, cur.c, mult};
+    else if (klayout == "OHWI") kshape = {oc, kh, kw, icg};
     else kshape = {oc, icg, kh, kw};
     Expr weight;
     const Type wt = Type::tensor(kshape, kdt);
@@ -160,6 +170,14 @@ RandomCase makeRandomQnnGraph(uint64_t seed, const RandomGraphOptions &opts) {
     }
 
     const int64_t zpA = d.zeroPoint(cur.dtype);
+    Expr zpAExpr = b.scalarInt(zpA);
+    if (opts.exotic && d.coin(0.15)) {
+      // A zero point given at run time (its value drawn from the data dtype's range).
+      const VarNode *v = b.var("zp_a" + std::to_string(i), Type::scalar(DType::Int32));
+      params.push_back(v);
+      fixedInputs[v->name] = Tensor::scalarInt(DType::Int32, zpA);
+      zpAExpr = v;
+    }
     Expr zpW;
     std::string zpWDesc;
     if (d.coin(0.3)) {
@@ -183,23 +201,34 @@ RandomCase makeRandomQnnGraph(uint64_t seed, const RandomGraphOptions &opts) {
     ca->strides = strides;
     ca->padding = pad;
     ca->dilation = dilation;
-    ca->groups = dw ? cur.c : 1;
+    ca->groups = groups;
     ca->channels = oc;
     ca->kernel_size = {kh, kw};
     ca->data_layout = nhwc ? "NHWC" : "NCHW";
     ca->kernel_layout = klayout;
-    ca->out_dtype = "int32";
+    const bool last = i + 1 == convs;
+    // Exotic: an int64 accumulator, and on the last convolution an output in the other layout.
+    const bool acc64 = opts.exotic && d.coin(0.1);
+    ca->out_dtype = acc64 ? "int64" : "int32";
+    bool outNhwc = nhwc;
+    if (opts.exotic && last && d.coin(0.2)) {
+      outNhwc = !nhwc;
+      ca->out_layout = outNhwc ? "NHWC" : "NCHW";
+    }
+    const int64_t outAxis = outNhwc ? 3 : 1;
     Expr acc = b.call("qnn.conv2d",
-                      {cur.out, weight, b.scalarInt(zpA), zpW,
+                      {cur.out, weight, zpAExpr, zpW,
                        b.scalarFloat(static_cast<float>(sA)), sWExpr},
                       ca);
-    const int64_t cAxis = nhwc ? 3 : 1;
     const bool bias = d.coin(0.6);
     if (bias) {
       std::vector<int64_t> bv;
       for (int64_t o = 0; o < oc; ++o) bv.push_back(d.uni(-40000, 40000));
-      acc = b.call<BiasAddAttrs>("nn.bias_add", {acc, b.constant(intVector(bv))},
-                                 [&](BiasAddAttrs &a) { a.axis = cAxis; });
+      Tensor bt = intVector(bv);
+      if (acc64) bt = Tensor::zeros({oc}, DType::Int64);
+      for (int64_t o = 0; acc64 && o < oc; ++o) bt.setInt(o, bv[static_cast<size_t>(o)]);
+      acc = b.call<BiasAddAttrs>("nn.bias_add", {acc, b.constant(bt)},
+                                 [&](BiasAddAttrs &a) { a.axis = outAxis; });
     }
 
     // Requantize with a ratio between 2^-14 and 2: both shift signs occur.
@@ -207,9 +236,8 @@ RandomCase makeRandomQnnGraph(uint64_t seed, const RandomGraphOptions &opts) {
     std::vector<double> sIn;
     for (double s : sW) sIn.push_back(sA * s);
     const double sOut = sIn[0] / ratio;
-    const bool last = i + 1 == convs;
     DType od = d.int8Type();
-    if (last && d.coin(0.12)) od = DType::Int32;
+    if (last && !acc64 && d.coin(0.12)) od = DType::Int32;
     else if (d.coin(0.05)) od = DType::Int16;
     const int64_t zpOut = od == DType::Int32 ? (d.coin(0.5) ? 0 : d.uni(-1000, 1000))
                                              : d.zeroPoint(od);
@@ -223,7 +251,7 @@ RandomCase makeRandomQnnGraph(uint64_t seed, const RandomGraphOptions &opts) {
         {acc, sInExpr, b.scalarInt(zpIn), b.scalarFloat(static_cast<float>(sOut)),
          b.scalarInt(zpOut)},
         [&](RequantizeAttrs &a) {
-          a.axis = cAxis;
+          a.axis = outAxis;
           a.rounding = rounding;
           a.out_dtype = std::string(dtypeName(od));
         });
@@ -251,11 +279,74 @@ RandomCase makeRandomQnnGraph(uint64_t seed, const RandomGraphOptions &opts) {
         << zpIn << "->" << zpOut << " " << dtypeName(od);
 
     cur.out = q;
+    layoutNhwc = outNhwc;
     cur.h = (cur.h + pad[0] + pad[2] - effH) / strides[0] + 1;
     cur.w = (cur.w + pad[1] + pad[3] - effW) / strides[1] + 1;
     cur.c = oc;
     cur.dtype = next;
     if (next != DType::Int8 && next != DType::UInt8 && next != DType::Int16) break;
+
+    // Sometimes a residual qnn.add or a channel qnn.concatenate with a second input.
+    const Shape curShape =
+        layoutNhwc ? Shape{n, cur.h, cur.w, cur.c} : Shape{n, cur.c, cur.h, cur.w};
+    const int64_t curAxis = layoutNhwc ? 3 : 1;
+    if (opts.allowOtherOps && d.coin(0.12)) {
+      const VarNode *r = b.var("residual" + std::to_string(i), Type::tensor(curShape, cur.dtype));
+      params.push_back(r);
+      static const char *kRounding[] = {"UPWARD", "TONEAREST", "TFLITE"};
+      const std::string rounding = kRounding[d.uni(0, 2)];
+      auto scale = [&] { return b.scalarFloat(static_cast<float>(d.logUniform(0.01, 1.0))); };
+      cur.out = b.call<QnnBinaryAttrs>(
+          "qnn.add",
+          {cur.out, r, scale(), b.scalarInt(d.zeroPoint(cur.dtype)), scale(),
+           b.scalarInt(d.zeroPoint(cur.dtype)), scale(), b.scalarInt(d.zeroPoint(cur.dtype))},
+          [&](QnnBinaryAttrs &a) { a.rounding = rounding; });
+      sum << " | qnn.add " << rounding;
+    } else if (opts.allowOtherOps && d.coin(0.1)) {
+      const int64_t extra = d.uni(1, 6);
+      Shape es = curShape;
+      es[static_cast<size_t>(curAxis)] = extra;
+      const VarNode *r = b.var("branch" + std::to_string(i), Type::tensor(es, cur.dtype));
+      params.push_back(r);
+      auto scale = [&] { return b.scalarFloat(static_cast<float>(d.logUniform(0.01, 1.0))); };
+      cur.out = b.call<ConcatenateAttrs>(
+          "qnn.concatenate",
+          {b.tuple({cur.out, r}), b.tuple({scale(), scale()}),
+           b.tuple({b.scalarInt(d.zeroPoint(cur.dtype)), b.scalarInt(d.zeroPoint(cur.dtype))}),
+           scale(), b.scalarInt(d.zeroPoint(cur.dtype))},
+          [&](ConcatenateAttrs &a) { a.axis = curAxis; });
+      cur.c += extra;
+      sum << " | qnn.concatenate +" << extra;
+    }
+  }
+
+  // Sometimes a classifier head: flatten + qnn.dense + requantize.
+  if (opts.allowOtherOps && d.coin(0.1) &&
+      (cur.dtype == DType::Int8 || cur.dtype == DType::UInt8)) {
+    const int64_t k = cur.c * cur.h * cur.w, units = d.uni(1, 12);
+    Expr flat = b.call<ReshapeAttrs>("reshape", {cur.out},
+                                     [&](ReshapeAttrs &a) { a.newshape = {n, k}; });
+    const DType wdt = d.int8Type();
+    Expr w = b.constant(randomTensor(Type::tensor({units, k}, wdt), d.rng));
+    Expr zpW;
+    if (d.coin(0.3)) {
+      std::vector<int64_t> v;
+      for (int64_t u = 0; u < units; ++u) v.push_back(d.zeroPoint(wdt));
+      zpW = b.constant(intVector(v));
+    } else {
+      zpW = b.scalarInt(d.zeroPoint(wdt));
+    }
+    Expr acc = b.call<DenseAttrs>("qnn.dense",
+                                  {flat, w, b.scalarInt(d.zeroPoint(cur.dtype)), zpW,
+                                   b.scalarFloat(0.02f), b.scalarFloat(0.01f)},
+                                  [&](DenseAttrs &a) { a.units = units; });
+    cur.out = b.call<RequantizeAttrs>(
+        "qnn.requantize",
+        {acc, b.scalarFloat(0.0002f), b.scalarInt(0),
+         b.scalarFloat(static_cast<float>(d.logUniform(0.0005, 0.5))),
+         b.scalarInt(d.zeroPoint(DType::Int8))},
+        [&](RequantizeAttrs &a) { a.out_dtype = "int8"; });
+    sum << " | qnn.dense " << units << " " << dtypeName(wdt);
   }
 
   rc.module.setFunction("main", b.function(params, cur.out));
@@ -265,7 +356,9 @@ RandomCase makeRandomQnnGraph(uint64_t seed, const RandomGraphOptions &opts) {
   diag.captureTo(&errors);
   MTC_CHECK(inferTypes(rc.module, diag)) << "random graph " << seed << " is ill-typed: " << errors
                                          << "\n" << sum.str();
-  for (const VarNode *p : params) rc.inputs[p->name] = randomTensor(p->annotation, d.rng);
+  for (const VarNode *p : params)
+    rc.inputs[p->name] = fixedInputs.count(p->name) ? fixedInputs[p->name]
+                                                    : randomTensor(p->annotation, d.rng);
   rc.summary = sum.str();
   return rc;
 }

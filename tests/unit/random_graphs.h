@@ -31,10 +31,16 @@ struct RandomGraphOptions {
   bool allowNCHW = true;     ///< else NHWC/HWIO only
   bool allowDepthwise = true;
   bool allowWeightParams = true; ///< sometimes pass weights as parameters instead of constants
+  bool allowOtherOps = true;     ///< sometimes qnn.add / qnn.concatenate / a qnn.dense head
+  /// Also draw what quantized models rarely contain but the passes must still get right:
+  /// grouped convolutions, OHWI kernels, int16 operands, zero points given as parameters, int64
+  /// accumulators and an output layout that differs from the data layout.
+  bool exotic = false;
 };
 
 /// A chain of 1..maxConvs blocks `qnn.conv2d -> [nn.bias_add] -> qnn.requantize -> [clip] ->
-/// [cast]` with random shapes (N 1-2, H/W 1-9, C 1-20), strides 1-3, 4-sided padding (including
+/// [cast] -> [qnn.add with a residual input | qnn.concatenate with a branch input]`, sometimes
+/// ending in `reshape -> qnn.dense -> qnn.requantize`, with random shapes (N 1-2, H/W 1-9, C 1-20), strides 1-3, 4-sided padding (including
 /// bottom/right only and asymmetric), dilation 1-2, kernels 1x1..3x3, groups 1 or depthwise
 /// (multiplier 1-2), uint8/int8/mixed operands, zero points including the dtype extremes,
 /// per-tensor and per-channel scales and kernel zero points, every rounding mode, NHWC/HWIO and
