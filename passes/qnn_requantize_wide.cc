@@ -59,6 +59,7 @@ struct Channel {
   int64_t tLo = 0, tHi = 0; ///< clamp range of t
   int64_t q = 0, shift = 0; ///< the step (identity: q = 0 with `identity`)
   bool identity = false;
+  bool zero = false; ///< the step rounds every reachable t to 0
 };
 
 I128 absMax(int64_t a, int64_t b) {
@@ -77,6 +78,7 @@ std::optional<LoweredRequantize> buildRequantizeWide(TypedBuilder &b, Expr x,
   const Rounding r = spec.rounding;
   std::vector<Channel> ch(channels);
   int64_t outMin = kI64Max, outMax = kI64Min;
+  bool directOk = true, splitOk = true;
   for (size_t c = 0; c < channels; ++c) {
     const auto &step = spec.steps.size() == 1 ? spec.steps[0] : spec.steps[c];
     const int64_t zpIn = spec.zpIn.size() == 1 ? spec.zpIn[0] : spec.zpIn[c];
@@ -93,16 +95,24 @@ std::optional<LoweredRequantize> buildRequantizeWide(TypedBuilder &b, Expr x,
     }
     outMin = std::min({outMin, f(tMin), f(tMax)});
     outMax = std::max({outMax, f(tMin), f(tMax)});
-    // The single-rounding product t·q·2^a must fit int64; TFLite
-    // saturates t to int32 before multiplying, so |t2·q| < 2^62 always.
-    const I128 tAbs = absMax(k.tLo, k.tHi);
+    // Single rounding: decide which int64 spelling of the step is exact for this channel.
+    // TFLite saturates t to int32 before multiplying, so its products always fit.
     if (!k.identity && r != Rounding::TFLite) {
-      const int64_t a = std::max<int64_t>(k.shift - 31, 0);
-      if (a > 20 || tAbs * (k.q < 0 ? -static_cast<I128>(k.q) : k.q) * (I128(1) << a) >=
-                        (I128(1) << 63))
-        return std::nullopt;
+      const I128 tAbs = absMax(k.tLo, k.tHi);
+      const I128 qAbs = k.q < 0 ? -static_cast<I128>(k.q) : k.q;
+      const int64_t n = std::max<int64_t>(31 - k.shift, 0), a = std::max<int64_t>(k.shift - 31, 0);
+      const I128 pMax = tAbs * qAbs; // < 2^94
+      if (n >= 63 && (n > 125 || pMax < (I128(1) << (n - 1)))) {
+        k.zero = true; // |t·q·2^-n| < 1/2: both roundings give 0
+      } else {
+        directOk = directOk && n <= 62 && a <= 20 && pMax * (I128(1) << a) < (I128(1) << 63);
+        const I128 aMax = absMax(k.tLo >> 31, k.tHi >> 31) * qAbs;
+        splitOk = splitOk && n >= 31 && n <= 93 &&
+                  aMax + (I128(1) << 33) + (n >= 32 ? I128(1) << (n - 32) : 0) < (I128(1) << 62);
+      }
     }
   }
+  if (r != Rounding::TFLite && !directOk && !splitOk) return std::nullopt;
 
   const bool zpVector = spec.zpIn.size() > 1;
   const bool zpZero = std::all_of(spec.zpIn.begin(), spec.zpIn.end(), [](int64_t z) { return !z; });
@@ -118,6 +128,16 @@ std::optional<LoweredRequantize> buildRequantizeWide(TypedBuilder &b, Expr x,
   };
   const Expr zero = b.scalar(0, DType::Int64);
   auto flag = [&](Expr cond) { return b.cast(cond, DType::Int64); };
+  // add / multiply by a per-channel constant, skipping the identities (0, 1) so the dumps stay
+  // readable; `c` is what perChannel returned.
+  auto addC = [&](Expr e, Expr c) {
+    auto v = constInt(c);
+    return v && *v == 0 ? e : b.add(e, c);
+  };
+  auto mulC = [&](Expr e, Expr c) {
+    auto v = constInt(c);
+    return v && *v == 1 ? e : b.multiply(e, c);
+  };
 
   Expr t = b.cast(x, DType::Int64);
   if (!zpZero) {
@@ -136,27 +156,58 @@ std::optional<LoweredRequantize> buildRequantizeWide(TypedBuilder &b, Expr x,
       std::all_of(ch.begin(), ch.end(), [](const Channel &k) { return k.identity; });
   Expr v = t;
   if (!allIdentity && r != Rounding::TFLite) {
-    // A right shift by >= 63 leaves only the rounding of a value below 1/2: 0. Such channels
-    // get q = 0 and the shift is capped.
     auto nOf = [](const Channel &k) { return std::max<int64_t>(31 - k.shift, 0); };
-    auto qOf = [&](const Channel &k) { return k.identity || nOf(k) >= 63 ? 0 : k.q; };
-    Expr p = b.multiply(t, perChannel(qOf));
-    p = b.multiply(p, perChannel([](const Channel &k) {
-      return int64_t(1) << std::max<int64_t>(k.shift - 31, 0);
-    }));
-    auto nCap = [&](const Channel &k) { return std::min<int64_t>(nOf(k), 62); };
-    // floor((p + R) / 2^n) = (p >> n) + ((p mod 2^n + R) >> n): no intermediate exceeds 2^63
-    // even when p is close to it.
-    Expr sh = perChannel(nCap);
-    Expr hi = b.call("right_shift", {p, sh});
-    Expr lo = b.subtract(p, b.call("left_shift", {hi, sh}));
-    Expr rnd = perChannel([&](const Channel &k) { return nCap(k) ? int64_t(1) << (nCap(k) - 1) : 0; });
-    if (r == Rounding::ToNearest)
-      rnd = b.subtract(rnd, b.multiply(flag(b.call("less", {p, zero})),
-                                       perChannel([&](const Channel &k) {
-                                         return int64_t(nCap(k) > 0);
-                                       })));
-    v = b.add(hi, b.call("right_shift", {b.add(lo, rnd), sh}));
+    auto qOf = [](const Channel &k) { return k.identity || k.zero ? 0 : k.q; };
+    if (directOk) {
+      // p = t·q·2^a fits int64. floor((p + R) / 2^n) = (p >> n) + ((p mod 2^n + R) >> n): no
+      // intermediate exceeds 2^63 even when p is close to it.
+      auto nCap = [&](const Channel &k) { return std::min<int64_t>(nOf(k), 62); };
+      Expr p = mulC(t, perChannel(qOf));
+      p = mulC(p, perChannel([](const Channel &k) {
+        return int64_t(1) << std::max<int64_t>(k.shift - 31, 0);
+      }));
+      Expr sh = perChannel(nCap);
+      Expr hi = b.call("right_shift", {p, sh});
+      Expr lo = b.subtract(p, b.call("left_shift", {hi, sh}));
+      Expr rnd = perChannel([&](const Channel &k) { return nCap(k) ? int64_t(1) << (nCap(k) - 1) : 0; });
+      Expr sum = addC(lo, rnd);
+      if (r == Rounding::ToNearest)
+        sum = b.subtract(sum, mulC(flag(b.call("less", {p, zero})),
+                                   perChannel([&](const Channel &k) {
+                                     return int64_t(nCap(k) > 0);
+                                   })));
+      v = b.add(hi, b.call("right_shift", {sum, sh}));
+    } else {
+      // t·q may exceed int64 (int64 inputs): with t = th·2^31 + tl, tl in [0, 2^31),
+      //   floor((t·q + 2^(n−1) − c) / 2^n)
+      //     = floor((th·q + 2^(n−32) + floor((tl·q − c) / 2^31)) / 2^(n−31))     (n >= 32)
+      // (for n = 31 the 2^30 joins the low part), every term checked to fit int64.
+      auto nCap = [&](const Channel &k) { return std::min<int64_t>(nOf(k), 93); };
+      Expr qv = perChannel(qOf);
+      Expr th = b.call("right_shift", {t, b.scalar(31, DType::Int64)});
+      Expr tl = b.subtract(t, b.call("left_shift", {th, b.scalar(31, DType::Int64)}));
+      Expr low = addC(b.multiply(tl, qv), perChannel([&](const Channel &k) {
+        return nCap(k) == 31 ? int64_t(1) << 30 : 0;
+      }));
+      if (r == Rounding::ToNearest) {
+        // c = [t·q < 0], from the signs of t and of the (constant) q.
+        const bool anyPos = std::any_of(ch.begin(), ch.end(), [&](const Channel &k) { return qOf(k) > 0; });
+        const bool anyNeg = std::any_of(ch.begin(), ch.end(), [&](const Channel &k) { return qOf(k) < 0; });
+        if (anyPos)
+          low = b.subtract(low, mulC(flag(b.call("less", {t, zero})), perChannel([&](const Channel &k) {
+                                       return int64_t(qOf(k) > 0);
+                                     })));
+        if (anyNeg)
+          low = b.subtract(low, mulC(flag(b.call("greater", {t, zero})), perChannel([&](const Channel &k) {
+                                       return int64_t(qOf(k) < 0);
+                                     })));
+      }
+      Expr xs = addC(b.multiply(th, qv), perChannel([&](const Channel &k) {
+        return nCap(k) >= 32 ? int64_t(1) << (nCap(k) - 32) : 0;
+      }));
+      xs = b.add(xs, b.call("right_shift", {low, b.scalar(31, DType::Int64)}));
+      v = b.call("right_shift", {xs, perChannel([&](const Channel &k) { return nCap(k) - 31; })});
+    }
   } else if (!allIdentity) {
     auto rOf = [](const Channel &k) { return std::max<int64_t>(-k.shift, 0); };
     auto qOf = [&](const Channel &k) { return k.identity || rOf(k) > 62 ? 0 : k.q; };

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 using mtc::testutil::countOp;
@@ -443,7 +444,7 @@ RequantizeCase randomRequantize(std::mt19937_64 &rng) {
   for (int64_t c = 0; c < sIn.numElements(); ++c) {
     const int64_t kind = uni(0, 5);
     // Equal scales (the skipped step), ratios far below 1, and above 1 (positive shifts).
-    const double ratio = kind == 0 ? 1.0 : kind == 1 ? logU(1e-9, 1e-4) : logU(1e-4, 40.0);
+    const double ratio = kind == 0 ? 1.0 : kind == 1 ? logU(1e-12, 1e-4) : logU(1e-4, 40.0);
     sIn.setFloat(c, kind == 0 ? sOut : static_cast<float>(sOut * ratio));
   }
   const bool zpInVector = perChannel && uni(0, 3) == 0;
@@ -476,12 +477,13 @@ ir::Tensor edgeInput(ir::DType dt, std::mt19937_64 &rng) {
   const int64_t lo = ir::dtypeMin(dt), hi = ir::dtypeMax(dt);
   const int64_t special[] = {lo, lo + 1, hi, hi - 1, 0, 1, -1, 2, -2, 3, -3,
                              int64_t(1) << 30, -(int64_t(1) << 30), (int64_t(1) << 31) - 1,
-                             -(int64_t(1) << 31), int64_t(1) << 33};
+                             -(int64_t(1) << 31), int64_t(1) << 33, int64_t(1) << 45,
+                             -(int64_t(1) << 52), int64_t(1) << 62};
   std::uniform_int_distribution<int64_t> any(lo, hi);
-  std::uniform_int_distribution<int> pick(0, 20);
+  std::uniform_int_distribution<int> pick(0, 24);
   for (int64_t i = 0; i < t.numElements(); ++i) {
     const int k = pick(rng);
-    int64_t v = k < 16 ? special[k] : any(rng);
+    int64_t v = k < 19 ? special[k] : any(rng);
     t.setInt(i, std::clamp(v, lo, hi));
   }
   return t;
@@ -590,4 +592,53 @@ def @main(%a: Tensor[(3, 7), uint8], %w: Tensor[(5, 7), int8], %b: Tensor[(3, 5)
   CHECK(countOp(out, "qnn.concatenate") == 0);
   CHECK(countOp(out, "qnn.dequantize") == 0);
   CHECK(countOp(out, "nn.dense") == 1);
+}
+
+TEST_CASE("QnnCanonicalize: int64 requantize forms at the edges", "[passes][qnn_canonicalize][requantize]") {
+  struct Row {
+    const char *in, *out;
+    const char *sIn;
+    int64_t zpIn, zpOut;
+    std::vector<int64_t> xs;
+  };
+  const int64_t i32max = 2147483647, i32min = -2147483648LL;
+  const Row rows[] = {
+      // m ≈ 0.99·2^-32: shift −32, a right shift by 63 of t·q with t up to 2^32 − 1, where
+      // the result is 1 for the largest t — not 0.
+      {"int32", "int8", "2.305e-10", i32min, 0,
+       {i32max, i32max - 1000, i32max - 5000000, 0, -1, i32min, 1, 1073741824}},
+      // int64 input to int32 with a small ratio: t·q exceeds int64, split form.
+      {"int64", "int32", "1e-6", 12345, -7,
+       {int64_t(1) << 40, -(int64_t(1) << 40), (int64_t(1) << 51) + 3, -(int64_t(1) << 51),
+        std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(), 0, 999999,
+        -1000001, 1500000}},
+      {"int64", "int8", "3e-9", -5, 100, {int64_t(1) << 35, -(int64_t(1) << 36), 333333333, 7}},
+  };
+  for (const Row &r : rows)
+    for (const char *rounding : {"UPWARD", "TONEAREST", "TFLITE"}) {
+      INFO(r.in << " -> " << r.out << " " << rounding << " scale " << r.sIn);
+      PassFixture f;
+      ir::Module m = f.parse(std::string("def @main(%x: Tensor[(") +
+                             std::to_string(r.xs.size()) + "), " + r.in +
+                             "]) {\n  qnn.requantize(%x, " + r.sIn + "f, " +
+                             std::to_string(r.zpIn) + ", 1.0f, " + std::to_string(r.zpOut) +
+                             ", rounding=\"" + rounding + "\", out_dtype=\"" + r.out + "\")\n}\n");
+      ir::Module out = f.runOk(m, {"QnnCanonicalize"}, "host");
+      CHECK(countOp(out, "qnn.requantize") == 0);
+      ir::Tensor x = ir::Tensor::zeros({static_cast<int64_t>(r.xs.size())},
+                                       *ir::parseDType(r.in));
+      for (size_t i = 0; i < r.xs.size(); ++i) x.setInt(static_cast<int64_t>(i), r.xs[i]);
+      std::string err;
+      auto a = mt::evalOutputs(m, {{"x", x}}, &err);
+      auto b = mt::evalOutputs(out, {{"x", x}}, &err);
+      INFO(err << ir::printModule(out));
+      REQUIRE(a);
+      REQUIRE(b);
+      CHECK(mt::firstDifference(*a, *b) == "");
+      bool nonzero = false;
+      for (int64_t i = 0; i < (*a)[0].numElements(); ++i) nonzero |= (*a)[0].intAt(i) != r.zpOut;
+      // The case is not trivially constant (TFLite saturates t to int32 first, which makes the
+      // first row 0 everywhere).
+      if (std::string(rounding) != "TFLITE" || &r != &rows[0]) CHECK(nonzero);
+    }
 }
