@@ -106,9 +106,12 @@ std::optional<LoweredRequantize> buildRequantizeWide(TypedBuilder &b, Expr x,
         k.zero = true; // |t·q·2^-n| < 1/2: both roundings give 0
       } else {
         directOk = directOk && n <= 62 && a <= 20 && pMax * (I128(1) << a) < (I128(1) << 63);
-        const I128 aMax = absMax(k.tLo >> 31, k.tHi >> 31) * qAbs;
-        splitOk = splitOk && n >= 31 && n <= 93 &&
-                  aMax + (I128(1) << 33) + (n >= 32 ? I128(1) << (n - 32) : 0) < (I128(1) << 62);
+        // Split forms (t = th·2^31 + tl): n in [31, 93] always fits (|th·q| < 2^63 and the
+        // rest is shifted before it is added); n <= 30 needs th·q·2^(31−n+a) small.
+        const I128 thq = absMax(k.tLo >> 31, k.tHi >> 31) * qAbs;
+        if (n >= 31) splitOk = splitOk && n <= 93;
+        else splitOk = splitOk && a <= 20 && thq * (I128(1) << (31 - n + a)) < (I128(1) << 61) &&
+                       (I128(1) << 62) * (I128(1) << a) < (I128(1) << 83);
       }
     }
   }
@@ -178,35 +181,76 @@ std::optional<LoweredRequantize> buildRequantizeWide(TypedBuilder &b, Expr x,
                                    })));
       v = b.add(hi, b.call("right_shift", {sum, sh}));
     } else {
-      // t·q may exceed int64 (int64 inputs): with t = th·2^31 + tl, tl in [0, 2^31),
-      //   floor((t·q + 2^(n−1) − c) / 2^n)
-      //     = floor((th·q + 2^(n−32) + floor((tl·q − c) / 2^31)) / 2^(n−31))     (n >= 32)
-      // (for n = 31 the 2^30 joins the low part), every term checked to fit int64.
-      auto nCap = [&](const Channel &k) { return std::min<int64_t>(nOf(k), 93); };
+      // t·q may exceed int64 (int64 inputs). With t = th·2^31 + tl, tl in [0, 2^31), c the
+      // TONEAREST correction and R = 2^(n−1):
+      //   n >= 31: floor((t·q + R − c) / 2^n) = floor((th·q + B) / 2^s), s = n − 31,
+      //            B = [n >= 32]·2^(n−32) + ((tl·q + [n == 31]·2^30 − c) >> 31),
+      //            evaluated as (A >> s) + ((A mod 2^s + B) >> s) with A = th·q (|A| < 2^63);
+      //   n <= 30: th·q·2^(31−n+a) + ((tl·q·2^a + R − c) >> n).
+      // Channels of the two kinds are blended with a 0/1 mask.
+      auto isHigh = [&](const Channel &k) { return nOf(k) >= 31; };
+      const Expr c31 = b.scalar(31, DType::Int64);
       Expr qv = perChannel(qOf);
-      Expr th = b.call("right_shift", {t, b.scalar(31, DType::Int64)});
-      Expr tl = b.subtract(t, b.call("left_shift", {th, b.scalar(31, DType::Int64)}));
-      Expr low = addC(b.multiply(tl, qv), perChannel([&](const Channel &k) {
-        return nCap(k) == 31 ? int64_t(1) << 30 : 0;
-      }));
+      Expr th = b.call("right_shift", {t, c31});
+      Expr tl = b.subtract(t, b.call("left_shift", {th, c31}));
+      Expr tlq = b.multiply(tl, qv);
+      Expr corr = nullptr; // c = [t·q < 0], from the signs of t and of the (constant) q
       if (r == Rounding::ToNearest) {
-        // c = [t·q < 0], from the signs of t and of the (constant) q.
         const bool anyPos = std::any_of(ch.begin(), ch.end(), [&](const Channel &k) { return qOf(k) > 0; });
         const bool anyNeg = std::any_of(ch.begin(), ch.end(), [&](const Channel &k) { return qOf(k) < 0; });
         if (anyPos)
-          low = b.subtract(low, mulC(flag(b.call("less", {t, zero})), perChannel([&](const Channel &k) {
-                                       return int64_t(qOf(k) > 0);
-                                     })));
-        if (anyNeg)
-          low = b.subtract(low, mulC(flag(b.call("greater", {t, zero})), perChannel([&](const Channel &k) {
-                                       return int64_t(qOf(k) < 0);
-                                     })));
+          corr = mulC(flag(b.call("less", {t, zero})),
+                      perChannel([&](const Channel &k) { return int64_t(qOf(k) > 0); }));
+        if (anyNeg) {
+          Expr m = mulC(flag(b.call("greater", {t, zero})),
+                        perChannel([&](const Channel &k) { return int64_t(qOf(k) < 0); }));
+          corr = corr ? b.add(corr, m) : m;
+        }
       }
-      Expr xs = addC(b.multiply(th, qv), perChannel([&](const Channel &k) {
-        return nCap(k) >= 32 ? int64_t(1) << (nCap(k) - 32) : 0;
-      }));
-      xs = b.add(xs, b.call("right_shift", {low, b.scalar(31, DType::Int64)}));
-      v = b.call("right_shift", {xs, perChannel([&](const Channel &k) { return nCap(k) - 31; })});
+      const bool anyHigh = std::any_of(ch.begin(), ch.end(), [&](const Channel &k) {
+        return !k.identity && isHigh(k);
+      });
+      const bool anyLow = std::any_of(ch.begin(), ch.end(), [&](const Channel &k) {
+        return !k.identity && !isHigh(k);
+      });
+      Expr vHigh = nullptr, vLow = nullptr;
+      if (anyHigh) {
+        auto nH = [&](const Channel &k) { return std::clamp<int64_t>(nOf(k), 31, 93); };
+        Expr low = addC(tlq, perChannel([&](const Channel &k) {
+          return nH(k) == 31 ? int64_t(1) << 30 : 0;
+        }));
+        if (corr) low = b.subtract(low, corr);
+        Expr bb = addC(b.call("right_shift", {low, c31}), perChannel([&](const Channel &k) {
+          return nH(k) >= 32 ? int64_t(1) << (nH(k) - 32) : 0;
+        }));
+        Expr a = b.multiply(th, qv);
+        Expr sh = perChannel([&](const Channel &k) { return nH(k) - 31; });
+        Expr ahi = b.call("right_shift", {a, sh});
+        Expr alo = b.subtract(a, b.call("left_shift", {ahi, sh}));
+        vHigh = b.add(ahi, b.call("right_shift", {b.add(alo, bb), sh}));
+      }
+      if (anyLow) {
+        auto nL = [&](const Channel &k) { return std::min<int64_t>(nOf(k), 30); };
+        auto aOf = [](const Channel &k) { return std::max<int64_t>(k.shift - 31, 0); };
+        Expr hiPart = mulC(b.multiply(th, qv), perChannel([&](const Channel &k) {
+          return int64_t(1) << std::min<int64_t>(31 - nL(k) + aOf(k), 62);
+        }));
+        Expr low = mulC(tlq, perChannel([&](const Channel &k) { return int64_t(1) << aOf(k); }));
+        low = addC(low, perChannel([&](const Channel &k) {
+          return nL(k) ? int64_t(1) << (nL(k) - 1) : 0;
+        }));
+        if (corr)
+          low = b.subtract(low, mulC(corr, perChannel([&](const Channel &k) {
+                                       return int64_t(nL(k) > 0);
+                                     })));
+        vLow = b.add(hiPart, b.call("right_shift", {low, perChannel(nL)}));
+      }
+      if (vHigh && vLow) {
+        Expr m = perChannel([&](const Channel &k) { return int64_t(isHigh(k)); });
+        v = b.add(b.multiply(vHigh, m), b.multiply(vLow, b.subtract(b.scalar(1, DType::Int64), m)));
+      } else {
+        v = vHigh ? vHigh : vLow;
+      }
     }
   } else if (!allIdentity) {
     auto rOf = [](const Channel &k) { return std::max<int64_t>(-k.shift, 0); };
