@@ -139,6 +139,11 @@ bool MainLowering::visit(Expr e) {
       diag_.error(e->loc, "projection from a non-tuple value");
       return false;
     }
+    for (const ir::Type &f : g->tuple->type.fields())
+      if (!f.isTensor()) {
+        diag_.error(e->loc, "nested tuples are not supported by the code generator");
+        return false;
+      }
     // Fields of nested tuples would be ranges; only flat tuples reach here.
     values_[e] = {tv[static_cast<size_t>(g->index)]};
     return true;
