@@ -83,14 +83,58 @@ struct Packer {
   }
 
   // Units [0, count) of each row pointer into consecutive blocks starting at `dst`. The row
-  // loop is unrolled so that each iteration moves one whole block.
+  // loop is unrolled so that each iteration moves one whole block; 4- and 8-byte units go
+  // 16 bytes per row at a time through a register transpose first.
   void copyUnits(llvm::Value *dst, const std::vector<llvm::Value *> &rows, int64_t count) {
-    emitLoop(b, 0, count, 1, [&](llvm::Value *u) {
+    const int64_t group = 16 / tileK; // units per 16-byte load
+    int64_t done = 0;
+    if (group > 1 && tileM % group == 0 && count >= group) {
+      done = count / group * group;
+      emitLoop(b, 0, done, group, [&](llvm::Value *u) { transposeGroup(dst, rows, u, group); },
+               "unit16");
+    }
+    emitLoop(b, done, count, 1, [&](llvm::Value *u) {
       llvm::Value *srcOff = b.CreateMul(u, i64(b, tileK));
       llvm::Value *blk = bytePtr(b, dst, b.CreateMul(u, i64(b, tileM * tileK)));
       for (int64_t mi = 0; mi < tileM; ++mi)
         copyUnit(b, unit, bytePtr(b, blk, i64(b, mi * tileK)), bytePtr(b, rows[mi], srcOff));
     }, "unit");
+  }
+
+  // Units [u, u + group) of every row: one 16-byte load per row, then for each unit j the
+  // vector of unit j of `group` consecutive rows (a 4x4 transpose of 32-bit lanes for 4-byte
+  // units, 2x2 of 64-bit lanes for 8-byte units: trn/zip), stored as 16 contiguous bytes of
+  // block u + j.
+  void transposeGroup(llvm::Value *dst, const std::vector<llvm::Value *> &rows, llvm::Value *u,
+                      int64_t group) {
+    auto *vecTy = llvm::FixedVectorType::get(b.getIntNTy(static_cast<unsigned>(tileK * 8)),
+                                             static_cast<unsigned>(group));
+    llvm::Value *srcOff = b.CreateMul(u, i64(b, tileK));
+    std::vector<llvm::Value *> v;
+    for (int64_t mi = 0; mi < tileM; ++mi)
+      v.push_back(b.CreateAlignedLoad(vecTy, bytePtr(b, rows[mi], srcOff), llvm::Align(1)));
+    llvm::Value *blk0 = bytePtr(b, dst, b.CreateMul(u, i64(b, tileM * tileK)));
+    for (int64_t r0 = 0; r0 < tileM; r0 += group) {
+      std::vector<llvm::Value *> out(static_cast<size_t>(group));
+      if (group == 2) {
+        out[0] = b.CreateShuffleVector(v[r0], v[r0 + 1], llvm::ArrayRef<int>{0, 2});
+        out[1] = b.CreateShuffleVector(v[r0], v[r0 + 1], llvm::ArrayRef<int>{1, 3});
+      } else {
+        MTC_CHECK(group == 4) << "unit group " << group;
+        llvm::Value *a = b.CreateShuffleVector(v[r0], v[r0 + 1], llvm::ArrayRef<int>{0, 4, 2, 6});
+        llvm::Value *c = b.CreateShuffleVector(v[r0], v[r0 + 1], llvm::ArrayRef<int>{1, 5, 3, 7});
+        llvm::Value *e = b.CreateShuffleVector(v[r0 + 2], v[r0 + 3], llvm::ArrayRef<int>{0, 4, 2, 6});
+        llvm::Value *f = b.CreateShuffleVector(v[r0 + 2], v[r0 + 3], llvm::ArrayRef<int>{1, 5, 3, 7});
+        out[0] = b.CreateShuffleVector(a, e, llvm::ArrayRef<int>{0, 1, 4, 5});
+        out[1] = b.CreateShuffleVector(c, f, llvm::ArrayRef<int>{0, 1, 4, 5});
+        out[2] = b.CreateShuffleVector(a, e, llvm::ArrayRef<int>{2, 3, 6, 7});
+        out[3] = b.CreateShuffleVector(c, f, llvm::ArrayRef<int>{2, 3, 6, 7});
+      }
+      for (int64_t j = 0; j < group; ++j)
+        b.CreateAlignedStore(out[static_cast<size_t>(j)],
+                             bytePtr(b, blk0, i64(b, j * tileM * tileK + r0 * tileK)),
+                             llvm::Align(1));
+    }
   }
 
   void units(llvm::Value *panel, llvm::Value *m0, int64_t rows) {

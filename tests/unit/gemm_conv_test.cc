@@ -78,7 +78,7 @@ std::vector<ConvCase> edgeCases() {
   c.h = c.w = 9, c.ic = 16, c.oc = 12, c.kh = c.kw = 1, c.stride = {2, 2};
   cs.push_back(c);
   c = mk("pad_bottom_right_s2_k27", "nn", DType::Int8, DType::Int8);
-  c.h = c.w = 9, c.ic = 3, c.oc = 8, c.pad = {0, 0, 1, 1}, c.stride = {2, 2};
+  c.h = c.w = 10, c.ic = 3, c.oc = 8, c.pad = {0, 0, 1, 1}, c.stride = {2, 2};
   cs.push_back(c);
   c = mk("pad_bottom_right_units_u8", "nn", DType::UInt8, DType::UInt8);
   c.h = 7, c.w = 6, c.ic = 16, c.oc = 20, c.pad = {0, 0, 2, 1};
