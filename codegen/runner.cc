@@ -60,7 +60,8 @@ std::string hostMachine() {
   return u.machine;
 }
 
-std::optional<std::string> ensureRunner(const std::string &arch, DiagEngine &diag) {
+std::optional<std::string> ensureRunner(const std::string &arch, DiagEngine &diag,
+                                        bool progress) {
   const bool cross = arch != hostMachine();
   std::string cc;
   if (cross) {
@@ -102,6 +103,7 @@ std::optional<std::string> ensureRunner(const std::string &arch, DiagEngine &dia
     return std::nullopt;
   }
   const fs::path work = tmpl;
+  if (progress) std::fprintf(stderr, "mtc run: building the %s runner with %s\n", arch.c_str(), cc.c_str());
   const fs::path src = work / "mtc_runner.c", out = work / "mtc_runner";
   bool ok = writeFile(work / "mtc_runtime.h", runtimeHeaderText()) &&
             writeFile(src, runnerSourceText());
@@ -133,7 +135,7 @@ bool runModule(const std::string &modulePath, const ModuleMeta &meta, const RunO
   std::error_code ec;
   // An absolute path: dlopen would search the library path for a bare file name.
   const std::string module = fs::absolute(modulePath, ec).string();
-  auto runner = ensureRunner(arch, diag);
+  auto runner = ensureRunner(arch, diag, opts.progress);
   if (!runner) return false;
   std::vector<std::string> args = {module, "--repeat", std::to_string(opts.repeat),
                                    "--output-dir", opts.outputDir};
@@ -147,6 +149,7 @@ bool runModule(const std::string &modulePath, const ModuleMeta &meta, const RunO
     if (!qemu) return false;
     const std::string cpu = !opts.cpu.empty() ? opts.cpu : !meta.qemuCpu.empty() ? meta.qemuCpu : "max";
     where = " under qemu-aarch64 -cpu " + cpu;
+    if (opts.progress) std::fprintf(stderr, "mtc run: running%s\n", where.c_str());
     r = runUnderQemu(*qemu, cpu, *runner, args, opts.timeoutSeconds);
   }
   if (r.ok()) {

@@ -26,7 +26,8 @@ std::string runnerCacheDir();
 /// The runner for `arch` ("aarch64" with aarch64-linux-gnu-gcc, or the host's own machine with
 /// cc), built into the cache on first use (atomically; concurrent builds are safe). A missing
 /// compiler is an error naming the Debian package to install; returns nullopt then.
-std::optional<std::string> ensureRunner(const std::string &arch, DiagEngine &diag);
+std::optional<std::string> ensureRunner(const std::string &arch, DiagEngine &diag,
+                                        bool progress = false);
 
 /// The ELF machine name of the machine mtc runs on ("x86_64" or "aarch64").
 std::string hostMachine();
@@ -38,6 +39,7 @@ struct RunOptions {
   std::string cpu;                 ///< qemu -cpu; empty: the module's own (meta.qemuCpu)
   long repeat = 1;
   unsigned timeoutSeconds = 0;
+  bool progress = false; ///< say on stderr what is happening (for terminals)
 };
 
 /// Runs `modulePath` (whose description is `meta`) with the runner: directly when the module is

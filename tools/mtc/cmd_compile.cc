@@ -35,6 +35,8 @@ int runCompile(const CompileCmdOptions &o) {
   co.emit = *emit;
   co.header = o.header;
   co.name = o.name;
+  if (stderrIsTerminal())
+    std::fprintf(stderr, "mtc compile: generating code for %s\n", r->target.str().c_str());
   auto result = codegen::compileToFile(r->module, r->target, co, s.diag);
   if (!result) return 1;
   std::fputs(codegen::formatSummary(*result, co, s.sources, passSeconds).c_str(), stdout);

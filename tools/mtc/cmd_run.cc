@@ -64,6 +64,7 @@ int runRun(const RunCmdOptions &o) {
   ro.cpu = o.cpu;
   ro.repeat = o.repeat;
   ro.timeoutSeconds = o.timeout;
+  ro.progress = stderrIsTerminal();
   return codegen::runModule(o.module, *meta, ro, s.diag) ? 0 : 1;
 }
 
