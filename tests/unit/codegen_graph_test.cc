@@ -1,6 +1,7 @@
 // mtc — the lowering framework: workspace planning, kernel partition and fusion, entry-point
 // argument checks, module metadata, and errors for graphs it cannot lower.
 // SPDX-License-Identifier: Apache-2.0
+#include "codegen/lower_ops.h"
 #include "codegen/memory_plan.h"
 #include "codegen_test_util.h"
 
@@ -152,4 +153,13 @@ TEST_CASE("simple elementwise loops are vectorized", "[codegen][graph]") {
   // LLVM's loop vectorizer names the loop it produced.
   REQUIRE(hm->optimizedIr.find("vector.body") != std::string::npos);
   REQUIRE(hm->optimizedIr.find("x i8>") != std::string::npos);
+}
+
+TEST_CASE("every registered op has a lowering, except the qnn ops the passes remove",
+          "[codegen][graph]") {
+  for (const auto &[name, def] : ir::OpRegistry::global().all()) {
+    INFO(name);
+    if (name.rfind("qnn.", 0) == 0) continue;
+    REQUIRE(LoweringTable::global().find(name) != nullptr);
+  }
 }
