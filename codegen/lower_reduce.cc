@@ -86,8 +86,27 @@ TypedValue Accumulator::finish(Builder &b, llvm::Value *acc, llvm::Value *count)
   }
   if (kind_ == Kind::Sum) return {acc, dtype_};
   // Truncation toward zero, like C++ division; the quotient lies in the dtype's range.
-  llvm::Value *q = b.CreateSDiv(acc, b.CreateSExt(count, acc->getType()));
+  llvm::Value *q = accBits_ == 128 ? sdiv128(b, acc, count)
+                                   : b.CreateSDiv(acc, b.CreateSExt(count, acc->getType()));
   return {b.CreateTrunc(q, t), dtype_};
+}
+
+llvm::Value *Accumulator::sdiv128(Builder &b, llvm::Value *s, llvm::Value *c) {
+  // A 128-bit division would be a call to libgcc's __divti3, which modules must not need (they
+  // link against libc only). The divisor is an element count (< 2^47), so long division of the
+  // magnitude in 16-bit digits keeps every partial dividend below 2^63: eight 64-bit divisions.
+  llvm::Type *i128 = b.getInt128Ty(), *i64t = b.getInt64Ty();
+  llvm::Value *neg = b.CreateICmpSLT(s, llvm::ConstantInt::get(i128, 0));
+  llvm::Value *mag = b.CreateSelect(neg, b.CreateNeg(s), s);
+  llvm::Value *rem = b.getInt64(0), *quot = llvm::ConstantInt::get(i128, 0);
+  for (int digit = 7; digit >= 0; --digit) {
+    llvm::Value *d = b.CreateAnd(b.CreateTrunc(b.CreateLShr(mag, 16 * digit), i64t), 0xffff);
+    llvm::Value *cur = b.CreateOr(b.CreateShl(rem, 16), d);
+    llvm::Value *qd = b.CreateUDiv(cur, c);
+    rem = b.CreateSub(cur, b.CreateMul(qd, c));
+    quot = b.CreateOr(quot, b.CreateShl(b.CreateZExt(qd, i128), 16 * digit));
+  }
+  return b.CreateSelect(neg, b.CreateNeg(quot), quot);
 }
 
 namespace {

@@ -32,6 +32,8 @@ public:
   Kind kind() const { return kind_; }
 
 private:
+  /// Signed 128-bit dividend / positive i64 divisor below 2^47, truncated, without libcalls.
+  static llvm::Value *sdiv128(Builder &b, llvm::Value *s, llvm::Value *c);
   Kind kind_;
   ir::DType dtype_;
   int accBits_ = 0; ///< integer Mean: 64 or 128

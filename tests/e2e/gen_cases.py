@@ -81,6 +81,46 @@ def @main(%data: Tensor[(2, 40), int8], %weight: Tensor[(10, 40), int8], %bias: 
   qnn.requantize(%1, 0.001f, 0, 1.2f, -5, rounding="TONEAREST", out_dtype="int8")
 }
 """,
+    # Generic lowerings on every target: fixed-point rounding modes with per-channel shifts,
+    # shifts, data movement, int64 means, float casts with NaN/inf, float reductions and dense.
+    "misc_int": """
+def @main(%x: Tensor[(2, 5, 6, 8), int32], %m: Tensor[(8), int32], %s: Tensor[(8), int32],
+          %k: Tensor[(2, 5, 6, 8), int32]) {
+  %0 = fixed_point_multiply_per_axis(%x, %m, %s, axis=3, rounding="TFLITE");
+  %1 = fixed_point_multiply(%x, multiplier=1395864371, shift=3, rounding="TONEAREST");
+  %2 = fixed_point_multiply_per_axis(%x, %m, %s, axis=-1, rounding="UPWARD");
+  %3 = right_shift(%0, %k);
+  %4 = left_shift(%1, %k);
+  %5 = transpose(%3, axes=[0, 3, 1, 2]);
+  %6 = nn.pad(%5, -3, pad_width=[[0, 0], [1, 0], [0, 2], [1, 1]]);
+  %7 = strided_slice(%6, begin=[0, 1, 5], end=[2, 9, 0], strides=[1, 2, -2]);
+  %8 = cast(%7, dtype="int64");
+  %9 = mean(%8, axis=[2]);
+  %10 = sum(%x, axis=[1, 2], keepdims=True);
+  %11 = max(%4, axis=[0]);
+  %12 = repeat(%m, repeats=2, axis=0);
+  (%7, %9, %10, %11, %12, %2)
+}
+""",
+    "misc_float": """
+def @main(%x: Tensor[(2, 4, 6, 5), float32], %y: Tensor[(6, 5), float32]) {
+  %0 = add(%x, %y);
+  %1 = maximum(%0, %x);
+  %2 = clip(%1, a_min=-1.5, a_max=2.25);
+  %3 = cast(%x, dtype="int8");
+  %4 = cast(%x, dtype="uint8");
+  %5 = cast(%x, dtype="int64");
+  %6 = nn.avg_pool2d(%x, pool_size=[2, 3], padding=[1, 1], count_include_pad=True);
+  %7 = nn.max_pool2d(%x, pool_size=[3, 3], strides=[2, 2], padding=[1, 1], layout="NHWC");
+  %8 = mean(%x, axis=[1, 3]);
+  %9 = reshape(%x, newshape=[8, 30]);
+  %10 = reshape(%y, newshape=[1, 30]);
+  %11 = nn.dense(%9, %10);
+  %12 = less(%x, %0);
+  %13 = negative(%x);
+  (%2, %3, %4, %5, %6, %7, %8, %11, %12, %13)
+}
+""",
 }
 
 
@@ -139,10 +179,27 @@ def conv_case(name, B, IC, H, W, OC, K, s, pad, d, opt):
     return text, params, {"data": data}
 
 
+def float_data(rng, shape):
+    v = rng.uniform(-300, 300, size=shape).astype(np.float32)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e30, -1e30, 0.5, -2.5, 127.5],
+                       dtype=np.float32)
+    mask = rng.random(size=shape) < 0.15
+    v[mask] = rng.choice(special, size=int(mask.sum()))
+    return v
+
+
 def other_case(name, text):
     rng = rng_for(name)
     inputs, params = {}, {}
-    if name == "pool_concat":
+    if name == "misc_int":
+        inputs["x"] = rand(rng, np.int32, (2, 5, 6, 8))
+        inputs["m"] = rand(rng, np.int32, (8,))
+        inputs["s"] = rand(rng, np.int32, (8,), -45, 45)
+        inputs["k"] = rand(rng, np.int32, (2, 5, 6, 8), -3, 40)
+    elif name == "misc_float":
+        inputs["x"] = float_data(rng, (2, 4, 6, 5))
+        inputs["y"] = float_data(rng, (6, 5))
+    elif name == "pool_concat":
         inputs["data"] = rand(rng, np.uint8, (1, 9, 9, 8))
     else:
         inputs["data"] = rand(rng, np.int8, (2, 40))

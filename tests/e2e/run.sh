@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mtc — end-to-end tests: every case of gen_cases.py is compiled for the host and the three
 # aarch64 variants, run (under qemu-aarch64 for aarch64, with the cpu each variant needs) and
-# compared byte for byte with `mtc eval`.
+# compared bit for bit with `mtc eval` (compare.py; float NaNs match any NaN).
 #
 #   tests/e2e/run.sh [--full] [--targets "host aarch64 aarch64+dotprod aarch64+i8mm"]
 #                    [--cases REGEX] [--keep DIR]
@@ -50,9 +50,7 @@ for dir in "$work"/cases/*/; do
          >"$dir/$tag.compile.txt" 2>&1 &&
        "$mtc" run "$so" "${inputs[@]}" --output-dir "$dir/$tag" >"$dir/$tag.run.txt" 2>&1; then
       ok=1
-      for ref in "$dir"/ref/output_*.npy; do
-        cmp -s "$ref" "$dir/$tag/$(basename "$ref")" || ok=0
-      done
+      /usr/bin/python3 "$here/compare.py" "$dir/ref" "$dir/$tag" >>"$dir/$tag.run.txt" || ok=0
     else
       ok=0
     fi

@@ -23,7 +23,7 @@ TEST_CASE("window pools match the evaluator in both layouts", "[codegen][nn]") {
       "pool_size=[2, 2], strides=[2, 2], ceil_mode=True",
       "pool_size=[2, 3], dilation=[2, 1], padding=[1, 1]",
       "pool_size=[3, 3], strides=[3, 3], padding=[2, 2, 2, 2], ceil_mode=True, count_include_pad=True"};
-  for (const char *dt : {"int8", "uint8", "int32", "float32"}) {
+  for (const char *dt : {"int8", "uint8", "int32", "int64", "float32"}) {
     INFO(dt);
     std::string nhwc, nchw;
     for (const char *pool : pools)
