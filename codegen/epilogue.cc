@@ -86,36 +86,6 @@ Epilogue::Epilogue(InlineEmitter &em, ir::Expr anchor, ir::Expr root, Buffer out
   MTC_CHECK(shapeOf(anchor) == out_.shape) << "epilogue changes the shape of its anchor";
 }
 
-std::vector<std::string> Epilogue::fusedOps() const {
-  // Ops from which the anchor is reachable, operands first; the walk stops at leaves so it
-  // stays inside the kernel's graph.
-  std::vector<std::string> names;
-  std::unordered_map<ir::Expr, bool> reaches;
-  std::vector<std::pair<ir::Expr, bool>> stack{{root_, false}};
-  while (!stack.empty()) {
-    auto [e, expanded] = stack.back();
-    stack.pop_back();
-    e = resolveAlias(e);
-    if (reaches.count(e) && !expanded) continue;
-    const auto *c = ir::dyn<ir::CallNode>(e);
-    if (e == anchor_ || !c || !c->op || em_.leaf(e)) {
-      reaches[e] = e == anchor_;
-      continue;
-    }
-    if (!expanded) {
-      reaches[e] = false;
-      stack.push_back({e, true});
-      for (ir::Expr a : flatTensorArgs(c)) stack.push_back({a, false});
-      continue;
-    }
-    bool r = false;
-    for (ir::Expr a : flatTensorArgs(c)) r |= reaches[resolveAlias(a)];
-    reaches[e] = r;
-    if (r) names.push_back(c->op->name);
-  }
-  return names;
-}
-
 TypedValue Epilogue::apply(TypedValue acc, const Index &idx) {
   MTC_CHECK(acc.dtype == accDType()) << "epilogue given " << ir::dtypeName(acc.dtype)
                                      << ", expected " << ir::dtypeName(accDType());

@@ -86,8 +86,6 @@ public:
   const Buffer &output() const { return out_; }
   /// True when nothing is fused (apply is the identity).
   bool isIdentity() const { return anchor_ == root_; }
-  /// Names of the fused ops from the anchor to the root, e.g. {"add", "clip", "cast"}.
-  std::vector<std::string> fusedOps() const;
 
   /// The final value of the element at `idx` given the anchor's value there (of accDType()).
   TypedValue apply(TypedValue acc, const Index &idx);

@@ -257,8 +257,8 @@ bool MainLowering::partition() {
 }
 
 llvm::Function *emitKernel(llvm::Module &m, const passes::Target &target, ConstantPool &pool,
-                           const std::vector<Slot> &slots, std::vector<SlotRef> &refs,
-                           const KernelPlan &k, const std::string &name, KernelCall &call) {
+                           const std::vector<Slot> &slots, const KernelPlan &k,
+                           const std::string &name, KernelCall &call) {
   llvm::LLVMContext &c = m.getContext();
   // Distinct memory slots become pointer arguments; constants are referenced directly.
   std::vector<int> args;
@@ -324,7 +324,6 @@ llvm::Function *emitKernel(llvm::Module &m, const passes::Target &target, Consta
   b.CreateRetVoid();
   call.fn = fn;
   call.args = args;
-  (void)refs;
   return fn;
 }
 
@@ -379,7 +378,7 @@ std::optional<LoweredModule> lowerModule(const ir::Module &m, const passes::Targ
     const KernelPlan &k = ml.kernels[i];
     const std::string fname = "mtc_" + opts.name + "_k" + std::to_string(i) + "_" + kernelLabel(k);
     KernelCall call;
-    emitKernel(*out.module, target, pool, ml.slots, refs, k, fname, call);
+    emitKernel(*out.module, target, pool, ml.slots, k, fname, call);
     calls.push_back(call);
     KernelSummary sum;
     sum.function = fname;
