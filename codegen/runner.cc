@@ -85,11 +85,17 @@ std::optional<std::string> ensureRunner(const std::string &arch, DiagEngine &dia
   }
   // The name covers the sources and the compiler, so a new mtc never runs a stale runner.
   const uint64_t h = fnv1a(cc, fnv1a(runnerSourceText(), fnv1a(runtimeHeaderText())));
-  const fs::path dir = runnerCacheDir();
-  const fs::path exe = dir / ("mtc_runner-" + arch + "-" + hex(h));
+  fs::path dir = runnerCacheDir();
   std::error_code ec;
-  if (fs::exists(exe, ec)) return exe.string();
   fs::create_directories(dir, ec);
+  const char *explicitDir = std::getenv("MTC_CACHE_DIR");
+  if (ec && !(explicitDir && *explicitDir)) {
+    // An unwritable home (CI sandboxes) should not stop a run: use the temporary folder.
+    dir = fs::temp_directory_path(ec) / ("mtc-cache-" + std::to_string(getuid()));
+    fs::create_directories(dir, ec);
+  }
+  const fs::path exe = dir / ("mtc_runner-" + arch + "-" + hex(h));
+  if (fs::exists(exe)) return exe.string();
   if (ec) {
     diag.error("cannot create the runner cache '" + dir.string() + "': " + ec.message() +
                " (set MTC_CACHE_DIR to a writable folder)");
