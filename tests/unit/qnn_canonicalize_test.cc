@@ -2,8 +2,7 @@
 // (tvm_conv2d_gemm.md §5) as structural and numeric checks, and the three golden-value tests
 // through the canonical form. The requantize family is in qnn_canonicalize_requantize_test.cc.
 // SPDX-License-Identifier: Apache-2.0
-#include "pass_test_util.h"
-#include "random_graphs.h"
+#include "qnn_canonicalize_util.h"
 
 #include "ir/builder.h"
 #include "ir/ops/attrs.h"
@@ -16,40 +15,13 @@
 #include <random>
 
 using mtc::testutil::countOp;
+using mtc::testutil::canonicalize;
+using mtc::testutil::checkSameValues;
 using mtc::testutil::PassFixture;
 namespace ir = mtc::ir;
 namespace mt = mtc::testing;
 
 namespace {
-
-// Evaluates `before` and `after` on `trials` random inputs and CHECKs bit equality.
-void checkSameValues(const ir::Module &before, const ir::Module &after, int trials,
-                     uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  for (int i = 0; i < trials; ++i) {
-    auto in = mt::randomInputs(before, rng);
-    std::string err;
-    auto a = mt::evalOutputs(before, in, &err);
-    INFO(err);
-    REQUIRE(a);
-    auto b = mt::evalOutputs(after, in, &err);
-    INFO(err);
-    REQUIRE(b);
-    INFO("canonical form:\n" << ir::printModule(after));
-    CHECK(mt::firstDifference(*a, *b) == "");
-  }
-}
-
-// Canonicalizes for the host, CHECKs that no qnn op is left and that values are unchanged.
-ir::Module canonicalize(PassFixture &f, const ir::Module &m, int trials = 3, uint64_t seed = 7) {
-  ir::Module out = f.runOk(m, {"QnnCanonicalize"}, "host");
-  for (const char *op : {"qnn.conv2d", "qnn.requantize", "qnn.dense", "qnn.add"}) {
-    INFO(op << " left in:\n" << ir::printModule(out));
-    CHECK(countOp(out, op) == 0);
-  }
-  checkSameValues(m, out, trials, seed);
-  return out;
-}
 
 // A module with one qnn.conv2d of `data` and `weight` types.
 std::string qconv(const std::string &data, const std::string &weight, const std::string &zpA,
