@@ -41,29 +41,6 @@ Value runOp(const CallNode *call, const std::vector<Value> &args) {
   return out;
 }
 
-/// Post-order of one function body that treats fn literals as leaves: their bodies run only
-/// when they are called, with their own parameters bound.
-std::vector<Expr> evalOrder(Expr root) {
-  std::vector<Expr> out;
-  std::unordered_set<Expr> done;
-  std::vector<std::pair<Expr, bool>> stack{{root, false}};
-  while (!stack.empty()) {
-    auto [e, expanded] = stack.back();
-    stack.pop_back();
-    if (done.count(e)) continue;
-    if (expanded || e->kind == ExprKind::Function) {
-      done.insert(e);
-      out.push_back(e);
-      continue;
-    }
-    stack.push_back({e, true});
-    std::vector<Expr> ch = children(e);
-    for (auto it = ch.rbegin(); it != ch.rend(); ++it)
-      if (!done.count(*it)) stack.push_back({*it, false});
-  }
-  return out;
-}
-
 class Evaluator {
 public:
   Evaluator(const Module &m, DiagEngine &diag) : m_(m), diag_(diag) {}
@@ -74,7 +51,8 @@ public:
     std::unordered_map<Expr, Value> values;
     for (size_t i = 0; i < args.size(); ++i) values[fn->params[i]] = args[i];
 
-    std::vector<Expr> order = evalOrder(fn->body);
+    // fn literals are leaves: their bodies run only when called, with their own params bound.
+    std::vector<Expr> order = postOrder(fn->body, /*intoFunctions=*/false);
     // Remaining uses of each node: a value is dropped after its last user ran, which keeps
     // memory proportional to the live set rather than to the graph.
     std::unordered_map<Expr, size_t> uses;

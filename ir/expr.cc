@@ -54,7 +54,7 @@ std::vector<Expr> children(Expr e) {
   return {};
 }
 
-std::vector<Expr> postOrder(Expr root) {
+std::vector<Expr> postOrder(Expr root, bool intoFunctions) {
   std::vector<Expr> out;
   std::unordered_set<Expr> done;
   // Stack of (node, children-pushed?) — iterative DFS.
@@ -63,7 +63,7 @@ std::vector<Expr> postOrder(Expr root) {
     auto [e, expanded] = stack.back();
     stack.pop_back();
     if (done.count(e)) continue;
-    if (expanded) {
+    if (expanded || (!intoFunctions && e->kind == ExprKind::Function)) {
       done.insert(e);
       out.push_back(e);
       continue;

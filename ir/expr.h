@@ -168,8 +168,10 @@ private:
 std::vector<Expr> children(Expr e);
 
 /// Every node reachable from `root` in post-order (operands before users), each once.
-/// Iterative: safe for chains of any length. Descends into local function bodies.
-std::vector<Expr> postOrder(Expr root);
+/// Iterative: safe for chains of any length. Descends into local function bodies unless
+/// `intoFunctions` is false; then a function literal is a leaf (listed, body not visited), as
+/// the evaluator and FuseOps need for one function's own dataflow.
+std::vector<Expr> postOrder(Expr root, bool intoFunctions = true);
 
 /// Rebuilds a graph bottom-up. For every node in post-order, `fn(old, rebuilt)` is called where
 /// `rebuilt` is `old` with its operands replaced by their rewritten versions (or `old` itself when

@@ -38,28 +38,6 @@ std::vector<Expr> dataflowChildren(Expr e) {
   return ir::children(e);
 }
 
-// Post-order of a function body that does not descend into function literals.
-std::vector<Expr> bodyPostOrder(Expr root) {
-  std::vector<Expr> out;
-  std::unordered_set<Expr> done;
-  std::vector<std::pair<Expr, bool>> stack{{root, false}};
-  while (!stack.empty()) {
-    auto [e, expanded] = stack.back();
-    stack.pop_back();
-    if (done.count(e)) continue;
-    if (expanded) {
-      done.insert(e);
-      out.push_back(e);
-      continue;
-    }
-    stack.push_back({e, true});
-    std::vector<Expr> ch = dataflowChildren(e);
-    for (auto it = ch.rbegin(); it != ch.rend(); ++it)
-      if (!done.count(*it)) stack.push_back({*it, false});
-  }
-  return out;
-}
-
 bool isAnchorPattern(ir::OpPattern p) {
   return p == ir::OpPattern::OutEWiseFusable || p == ir::OpPattern::CommReduce;
 }
@@ -229,7 +207,7 @@ Expr Fuser::buildGroup(Expr root) {
 }
 
 const ir::FunctionNode *Fuser::run(const ir::FunctionNode *fn) {
-  std::vector<Expr> order = bodyPostOrder(fn->body);
+  std::vector<Expr> order = ir::postOrder(fn->body, /*intoFunctions=*/false);
   partition(order, fn->body);
   for (Expr e : order) {
     if (opCall(e)) {
