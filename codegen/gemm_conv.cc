@@ -84,6 +84,7 @@ struct GemmEmitter {
   const GemmConvPlan &p;
   const aarch64::UKernel &uk;
   llvm::Value *panel = nullptr, *tile = nullptr, *rowBuf = nullptr, *zeroRow = nullptr;
+  llvm::Function *packFull = nullptr, *packTail = nullptr;
 
   Builder &b() { return ctx.b(); }
 
@@ -129,11 +130,43 @@ struct GemmEmitter {
     epilogueTile(batch, m0, rows, bb.CreateMul(nb, i64(bb, uk.tileN)), cols);
   }
 
+  // The packing of one row block of `rows` rows, as its own internal function
+  // `<kernel>.pack` (`.pack.tail` for the partial last block). It runs once per row block, so
+  // the call costs nothing measurable, and profiles (bench/run_bench.py's phase split) see
+  // packing, micro-kernel and epilogue as separate address ranges.
+  llvm::Function *packFunction(int64_t rows) {
+    llvm::Function *&fn = rows == uk.tileM ? packFull : packTail;
+    if (fn) return fn;
+    Builder &bb = b();
+    llvm::Function *parent = bb.GetInsertBlock()->getParent();
+    llvm::LLVMContext &c = bb.getContext();
+    llvm::Type *ptr = llvm::PointerType::get(c, 0), *i64t = bb.getInt64Ty();
+    auto *fty = llvm::FunctionType::get(bb.getVoidTy(), {ptr, i64t, i64t, ptr, ptr}, false);
+    fn = llvm::Function::Create(fty, llvm::GlobalValue::InternalLinkage,
+                                parent->getName() + (rows == uk.tileM ? ".pack" : ".pack.tail"),
+                                parent->getParent());
+    fn->addFnAttr(llvm::Attribute::NoUnwind);
+    fn->addFnAttr(llvm::Attribute::NoInline);
+    fn->addParamAttr(0, llvm::Attribute::NoAlias);
+    fn->addParamAttr(3, llvm::Attribute::NoAlias);
+    fn->addParamAttr(4, llvm::Attribute::NoAlias);
+    Builder fb(llvm::BasicBlock::Create(c, "entry", fn));
+    Buffer data = ctx.inputs.at(0);
+    data.ptr = fn->getArg(0);
+    llvm::Value *fpanel = fn->getArg(3);
+    // A partial block leaves rows of the panel unwritten; the kernel still reads them.
+    if (rows < uk.tileM && p.packing == GemmPacking::Rows)
+      fb.CreateMemSet(fpanel, fb.getInt8(0), static_cast<uint64_t>(p.panelBytes()), llvm::Align(64));
+    emitGemmPackPanel(fb, p, data, fn->getArg(1), fn->getArg(2), rows, fpanel, zeroRow,
+                      rowBuf ? static_cast<llvm::Value *>(fn->getArg(4)) : nullptr);
+    fb.CreateRetVoid();
+    return fn;
+  }
+
   void rowBlock(llvm::Value *batch, llvm::Value *m0, int64_t rows) {
     Builder &bb = b();
-    if (rows < uk.tileM && p.packing == GemmPacking::Rows)
-      bb.CreateMemSet(panel, bb.getInt8(0), static_cast<uint64_t>(p.panelBytes()), llvm::Align(64));
-    emitGemmPackPanel(bb, p, ctx.inputs.at(0), batch, m0, rows, panel, zeroRow, rowBuf);
+    llvm::Value *row = rowBuf ? rowBuf : llvm::ConstantPointerNull::get(bb.getPtrTy());
+    bb.CreateCall(packFunction(rows), {ctx.inputs.at(0).ptr, batch, m0, panel, row});
     emitLoop(bb, 0, p.nFull, 1, [&](llvm::Value *nb) { columnBlock(batch, m0, rows, nb, uk.tileN); },
              "nb");
     if (p.nRem) columnBlock(batch, m0, rows, i64(bb, p.nFull), p.nRem);

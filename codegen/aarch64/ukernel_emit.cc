@@ -39,7 +39,10 @@ llvm::CallInst *emitUKernelCall(llvm::IRBuilder<> &builder, const UKernel &k, ll
   llvm::StructType *retTy = llvm::StructType::get(ctx, {ptrTy, ptrTy, ptrTy, i64});
   llvm::FunctionType *fnTy =
       llvm::FunctionType::get(retTy, {i64, ptrTy, ptrTy, ptrTy, i64}, /*isVarArg=*/false);
-  std::string text = k.llvmAsm();
+  // Local symbols around the kernel (`${:uid}` is unique per emitted asm statement) let
+  // profilers attribute its address range: mtc_uk_<name>.N starts it, mtc_uk_end.N ends it.
+  std::string text = "mtc_uk_" + std::string(k.name) + ".${:uid}:\n" + k.llvmAsm() +
+                     "\nmtc_uk_end.${:uid}:";
   std::string constraints(k.constraints);
   if (llvm::Error e = llvm::InlineAsm::verify(fnTy, constraints))
     MTC_UNREACHABLE("bad constraints for ") << k.name << ": " << llvm::toString(std::move(e));
