@@ -25,6 +25,10 @@ done
 if newer "$out/libinsn_count.so" "$repo/bench/qemu_plugin/insn_count.c"; then
   gcc -O2 -Wall -Wextra -shared -fPIC -o "$out/libinsn_count.so" "$repo/bench/qemu_plugin/insn_count.c" || exit 1
 fi
+# mtc's own module runner, built the way `mtc run` builds it, for counting compiled modules.
+if newer "$out/mtc_runner" "$repo/runtime/mtc_runner.c" "$repo/runtime/mtc_runtime.h"; then
+  aarch64-linux-gnu-gcc -std=c99 -O2 -I"$repo/runtime" -o "$out/mtc_runner" "$repo/runtime/mtc_runner.c" || exit 1
+fi
 if [ -f "$L/libXNNPACK.so.0" ] && [ -f "$S/include/xnnpack.h" ]; then
   if newer "$out/xnn_conv" "$P/xnn_conv.c" "$P/common.h"; then
     aarch64-linux-gnu-gcc -O2 -Wall -Wextra -I"$S/include" -o "$out/xnn_conv" "$P/xnn_conv.c" \

@@ -7,8 +7,13 @@
  *
  * Exit status 0 on success, 1 on any error (reported as `error: ...` on stderr, naming the
  * input or file at fault); no output file is left half-written.
+ *
+ * For profilers (bench/run_bench.py with the insn_count qemu plugin): the run loop sits between
+ * the markers getpriority(PRIO_PROCESS, 0x5EED0001) and (..., 0x5EED0002), calls that fail with
+ * ESRCH and do nothing else; with MTC_RUNNER_REPORT_BASE set in the environment the runner
+ * prints the module's load address to stderr ("mtc_runner: module base 0x...").
  * SPDX-License-Identifier: Apache-2.0 */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* dladdr */
 #include "mtc_runtime.h"
 
 #include <dlfcn.h>
@@ -17,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -389,7 +395,13 @@ int main(int argc, char **argv) {
     fail("out of memory for the %llu-byte workspace", (unsigned long long)info->workspace_size);
     return 1;
   }
+  if (getenv("MTC_RUNNER_REPORT_BASE")) {
+    Dl_info where;
+    if (dladdr((const void *)info, &where) && where.dli_fbase)
+      fprintf(stderr, "mtc_runner: module base %p\n", where.dli_fbase);
+  }
   double best = 1e30, total = 0;
+  (void)getpriority(PRIO_PROCESS, (id_t)0x5EED0001);
   for (long r = 0; r < repeat; ++r) {
     const double t0 = now();
     const int status = info->run(tin, tout, ws);
@@ -403,6 +415,7 @@ int main(int argc, char **argv) {
     total += dt;
     if (dt < best) best = dt;
   }
+  (void)getpriority(PRIO_PROCESS, (id_t)0x5EED0002);
   mkdir(outDir, 0777); /* may exist; a real failure shows when writing */
   char *path = malloc(strlen(outDir) + 64);
   if (!path) return 1;

@@ -110,6 +110,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   std::printf("acl %s outputs %zu checksum %08x\n", c.dtype, nOut, benchFnv(out.data(), nOut));
+  if (!benchDump(out.data(), nOut)) return 1;
   if (!c.verify) return 0;
   if (c.iters == 0) {
     std::fprintf(stderr, "error: verify needs ITERS >= 1\n");

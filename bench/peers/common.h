@@ -92,6 +92,18 @@ static inline uint32_t benchFnv(const void *data, size_t n) {
   return h;
 }
 
+/// Writes the n output bytes to the file named by $MTC_BENCH_DUMP, when set, so run_bench.py can
+/// compare them element by element with mtc's output. Returns 0 if the file cannot be written.
+static inline int benchDump(const void *data, size_t n) {
+  const char *path = getenv("MTC_BENCH_DUMP");
+  if (!path || !*path) return 1;
+  FILE *f = fopen(path, "wb");
+  int ok = f && fwrite(data, 1, n, f) == n;
+  if (f && fclose(f) != 0) ok = 0;
+  if (!ok) fprintf(stderr, "error: cannot write the output to %s\n", path);
+  return ok;
+}
+
 /// Output scale giving roughly 40 LSB standard deviation of the output for uniform 8-bit data.
 static inline double benchOutScale(const BenchConv *c, double inScale, double wScale) {
   double k = (double)(c->kh * c->kw * c->ic);

@@ -92,6 +92,7 @@ int main(int argc, char **argv) {
   }
   benchMarker(2);
   std::printf("gemmlowp qu8 outputs %zu checksum %08x\n", out.size(), benchFnv(out.data(), out.size()));
+  if (!benchDump(out.data(), out.size())) return 1;
   if (!c.verify) return 0;
   if (c.iters == 0) {
     std::fprintf(stderr, "error: verify needs ITERS >= 1\n");

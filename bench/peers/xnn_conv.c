@@ -89,6 +89,7 @@ int main(int argc, char **argv) {
   }
   benchMarker(2);
   printf("xnnpack %s outputs %zu checksum %08x\n", c.dtype, nOut, benchFnv(out, nOut));
+  if (!benchDump(out, nOut)) return 1;
   int rc = 0;
   if (c.verify) {
     if (c.iters == 0) {
