@@ -145,4 +145,44 @@ static inline void benchReference(const BenchConv *c, const BenchQuant *q, const
         }
 }
 
+/// The peers' data and quantization for DTYPE qu8 (uint8 data and weights), qc8 (int8 data,
+/// per-channel weight scales) or qs8 (int8, per-tensor): input [B][H][W][IC], weights
+/// [OC][KH][KW][IC] and bias from one xorshift64* stream, in that order. `q->wScale` must hold OC
+/// floats; int8 values are stored as their bytes.
+static inline void benchMakeData(const BenchConv *c, uint8_t *in, uint8_t *w, int32_t *bias, BenchQuant *q) {
+  int isQu8 = strcmp(c->dtype, "qu8") == 0, isQc8 = strcmp(c->dtype, "qc8") == 0;
+  size_t nIn = (size_t)(c->b * c->h * c->w * c->ic), nW = (size_t)(c->oc * c->kh * c->kw * c->ic);
+  uint64_t seed = 0x9E3779B97F4A7C15ull;
+  for (size_t i = 0; i < nIn; ++i) in[i] = (uint8_t)benchUniform(&seed, 0, 255);
+  for (size_t i = 0; i < nW; ++i)
+    w[i] = isQu8 ? (uint8_t)benchUniform(&seed, 0, 255) : (uint8_t)(int8_t)benchUniform(&seed, -127, 127);
+  for (long o = 0; o < c->oc; ++o) bias[o] = (int32_t)benchUniform(&seed, -10000, 10000);
+  for (long o = 0; o < c->oc; ++o) q->wScale[o] = isQc8 ? 0.25f * (1.0f + (float)(o % 7) / 16.0f) : 0.25f;
+  q->inScale = 0.5f;
+  q->outScale = (float)benchOutScale(c, 0.5, 0.25);
+  q->isUnsigned = isQu8;
+  q->inZp = isQu8 ? 128 : 3, q->wZp = isQu8 ? 127 : 0, q->outZp = isQu8 ? 125 : -2;
+}
+
+/// Compares `out` (bytes of the quantized output) with benchReference, prints the "verify:" line
+/// and returns how many outputs are off by more than one (-1 when out of memory).
+static inline long benchVerify(const BenchConv *c, const BenchQuant *q, const void *in, const void *w,
+                               const int32_t *bias, const uint8_t *out) {
+  size_t nOut = (size_t)(c->b * benchOutH(c) * benchOutW(c) * c->oc), off1 = 0, worse = 0;
+  int32_t *ref = (int32_t *)malloc(sizeof(int32_t) * nOut);
+  if (!ref) {
+    fprintf(stderr, "error: out of memory\n");
+    return -1;
+  }
+  benchReference(c, q, in, w, bias, ref);
+  for (size_t i = 0; i < nOut; ++i) {
+    int32_t got = q->isUnsigned ? out[i] : (int8_t)out[i];
+    long d = labs((long)got - ref[i]);
+    off1 += d == 1, worse += d > 1;
+  }
+  printf("verify: %zu outputs, %zu off by 1, %zu off by more\n", nOut, off1, worse);
+  free(ref);
+  return (long)worse;
+}
+
 #endif
