@@ -187,6 +187,7 @@ std::string formatSummary(const CompileResult &r, const CompileOptions &opts,
      << (r.kernels.size() == 1 ? "" : "s") << "\n";
   std::map<std::string, int> others;
   bool convHeader = false;
+  int64_t totalMacs = 0, numConvs = 0;
   for (size_t k = 0; k < r.kernels.size(); ++k) {
     const KernelSummary &ks = r.kernels[k];
     for (size_t a = 0; a < ks.anchors.size(); ++a) {
@@ -199,6 +200,9 @@ std::string formatSummary(const CompileResult &r, const CompileOptions &opts,
       os << "    k" << k << " " << ks.anchors[a];
       if (std::string l = loc(ks.anchorLocs[a]); !l.empty()) os << " at " << l;
       os << ": " << ks.impls[a];
+      if (ks.anchorMacs[a]) os << ", " << ks.anchorMacs[a] << " MACs";
+      totalMacs += ks.anchorMacs[a];
+      ++numConvs;
       if (!ks.fused.empty()) {
         os << "; epilogue:";
         for (size_t i = 0; i < ks.fused.size(); ++i) os << (i ? ", " : " ") << ks.fused[i];
@@ -206,6 +210,7 @@ std::string formatSummary(const CompileResult &r, const CompileOptions &opts,
       os << "\n";
     }
   }
+  if (numConvs > 1) os << "    total: " << totalMacs << " MACs in " << numConvs << " convolutions\n";
   if (!others.empty()) {
     os << "  other kernels:";
     bool first = true;

@@ -391,6 +391,7 @@ std::optional<LoweredModule> lowerModule(const ir::Module &m, const passes::Targ
       sum.anchorLocs.push_back(s.anchor->loc.valid() ? s.anchor->loc : k.loc);
       const OpLowering *l = LoweringTable::global().find(s.anchor->op->name);
       sum.impls.push_back(l->implName ? l->implName(s.anchor, target) : "generic");
+      sum.anchorMacs.push_back(l->macs ? l->macs(s.anchor) : 0);
       sum.fused.insert(sum.fused.end(), s.fused.begin(), s.fused.end());
     }
     out.numOps += sum.numOps;

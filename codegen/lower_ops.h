@@ -87,6 +87,8 @@ struct OpLowering {
   bool preservesFlat = false;
   CheckFn check;
   ImplFn implName;
+  /// Multiply-accumulates one call performs (convolutions; unset: not counted), for reports.
+  std::function<int64_t(const ir::CallNode *)> macs;
 };
 
 /// Op name → lowering.

@@ -282,16 +282,32 @@ std::string gemmConvDirectImpl(const ir::CallNode *call, const passes::Target &t
          " micro-kernel not available)";
 }
 
+// Output elements x taps per output element (KH·KW·IC/groups), padded taps included.
+int64_t macsOf(const ir::Conv2DGeometry &g) {
+  return g.batch * g.outH * g.outW * g.outC * g.kH * g.kW * g.inCPerGroup;
+}
+
 } // namespace
 
 void registerConvLowerings(LoweringTable &t) {
   OpLowering conv;
   conv.anchorFn = conv2dAnchor;
   conv.implName = conv2dImpl;
+  conv.macs = [](const ir::CallNode *call) {
+    return macsOf(ir::conv2dGeometryOf("nn.conv2d", call->attrsAs<ir::Conv2DAttrs>(),
+                                       shapeOf(call->args[0]), shapeOf(call->args[1])));
+  };
   t.set("nn.conv2d", conv);
   OpLowering gemm;
   gemm.anchorFn = gemmConvDirectAnchor;
   gemm.implName = gemmConvDirectImpl;
+  gemm.macs = [](const ir::CallNode *call) {
+    const auto &a = call->attrsAs<ir::Conv2DAttrs>();
+    const ir::Shape &data = shapeOf(call->args[0]);
+    const ir::Shape virt{a.kernel_size[0], a.kernel_size[1], data[3], a.channels};
+    return macsOf(ir::conv2dGeometryOf("nn.contrib_conv2d_gemm_without_weight_transform", a,
+                                       data, virt));
+  };
   t.set("nn.contrib_conv2d_gemm_without_weight_transform", gemm);
 }
 
