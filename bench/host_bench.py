@@ -178,17 +178,22 @@ def packageVersion(pkg):
     return "?"
 
 
-def fmtRatio(a, b):
-  return "%.2f" % (a / b) if a is not None and b is not None else "—"
+def fmtMs(v):
+  """Milliseconds to three significant digits (mtc run prints whole microseconds)."""
+  return "%.3g" % v
 
 
-def markdown(rows, impls, cases):
-  """The results table (times in ms, ratios mtc/peer: above 1 means mtc is slower)."""
+def markdown(rows, impls, cases, kernels):
+  """The results table (times in ms, ratios mtc/peer: above 1 means mtc is slower; the kernel
+  oneDNN picked)."""
   peers = [i for i in impls if i != "mtc"]
   head = ["workload B,IC,HW,OC,K,s,p,d", "dtype", "MACs"] + ["%s ms" % LABEL[i] for i in impls]
   if "mtc" in impls:
     head += ["mtc / %s" % LABEL[p] for p in peers]
-  lines = ["| " + " | ".join(head) + " |", "|---|---|" + "---:|" * (len(head) - 2)]
+  if "onednn" in impls:
+    head.append("oneDNN kernel")
+  aligns = "---:|" * (len(head) - 2 - ("onednn" in impls)) + ("---|" if "onednn" in impls else "")
+  lines = ["| " + " | ".join(head) + " |", "|---|---|" + aligns]
   logs = {p: [] for p in peers}
   for key in cases:
     wl, dtype = key
@@ -196,18 +201,21 @@ def markdown(rows, impls, cases):
     cells = [run_bench.wlName(wl), dtype, str(run_bench.macs(wl))]
     for i in impls:
       v = best.get(i, "—")
-      cells.append("%.3f" % v if isinstance(v, float) else v)
+      cells.append(fmtMs(v) if isinstance(v, float) else v)
     if "mtc" in impls:
       for p in peers:
         a, b = best.get("mtc"), best.get(p)
         ok = isinstance(a, float) and isinstance(b, float)
-        cells.append(fmtRatio(a, b) if ok else "—")
+        cells.append("%.2f" % (a / b) if ok else "—")
         if ok:
           logs[p].append(math.log(a / b))
+    if "onednn" in impls:
+      cells.append("`%s`" % kernels[key] if kernels.get(key) else "—")
     lines.append("| " + " | ".join(cells) + " |")
   if "mtc" in impls and any(logs.values()):
     cells = ["geometric mean", "", ""] + [""] * len(impls)
     cells += ["%.2f" % math.exp(sum(v) / len(v)) if v else "—" for v in logs.values()]
+    cells += [""] if "onednn" in impls else []
     lines.append("| " + " | ".join(cells) + " |")
   return "\n".join(lines)
 
@@ -222,7 +230,88 @@ def replaceSection(path, text):
     f.write(pre + begin + "\n" + text + "\n" + end + post)
 
 
-def main():
+def errorMsg(msg):
+  print("error: " + msg, file=sys.stderr)
+
+
+def measureCase(case, impls, rounds, seconds):
+  """Calibrates, checks and times every implementation on one case. Returns (best ms or
+  "failed" per implementation, the output check line or None, the number of failures)."""
+  name = "%s %s" % (run_bench.wlName(case.wl), case.dtype)
+  best, iters, verified, failures = {}, {}, {}, 0
+  try:
+    case.prepare()
+  except (BenchError, OSError) as e:
+    errorMsg("%s: %s" % (name, e))
+    return {i: "failed" for i in impls}, None, 1
+  # Calibration: a short run of each (the peers also check against the naive reference) sets N.
+  for i in impls:
+    try:
+      mean, best[i], verified[i] = case.measure(i, 3, verify=i != "mtc")
+      iters[i] = max(3, min(100000, math.ceil(seconds / max(mean, 1e-4) * 1e3)))
+    except BenchError as e:
+      errorMsg("%s %s: %s" % (name, LABEL[i], e))
+      best[i] = "failed"
+      failures += 1
+  notes = []
+  for p in impls:
+    if p == "mtc" or p not in iters:
+      continue
+    ref = verified[p]
+    note = "%s vs reference %d off by one, %d off by more" % (LABEL[p], ref[0], ref[1])
+    if ref[1]:
+      errorMsg("%s: %d outputs of %s differ from the reference by more than one" % (name, ref[1], LABEL[p]))
+      failures += 1
+    if "mtc" in iters:
+      try:
+        eq, off1, worse = case.compare(p)
+        note += "; vs mtc %d equal, %d off by one, %d off by more" % (eq, off1, worse)
+        if worse:
+          errorMsg("%s: %d outputs of %s differ from mtc's by more than one" % (name, worse, LABEL[p]))
+          failures += 1
+      except (BenchError, OSError, ValueError) as e:
+        errorMsg("%s: comparing %s with mtc: %s" % (name, LABEL[p], e))
+        failures += 1
+    notes.append(note)
+  # The timed rounds: implementations take turns, so that a busy spell hits all of them alike.
+  timed = list(iters)
+  for r in range(rounds):
+    for i in timed[r % len(timed):] + timed[:r % len(timed)]:
+      if not isinstance(best[i], float):
+        continue
+      try:
+        best[i] = min(best[i], case.measure(i, iters[i])[1])
+      except BenchError as e:
+        errorMsg("%s %s: %s" % (name, LABEL[i], e))
+        best[i] = "failed"
+        failures += 1
+  print("host_bench: %s: %s" % (name, ", ".join(
+      "%s %s" % (LABEL[i], "%s ms (N=%d)" % (fmtMs(best[i]), iters[i]) if isinstance(best[i], float)
+                 else best[i]) for i in impls)), file=sys.stderr)
+  return best, ("%s: %s" % (name, "; ".join(notes)) if notes else None), failures
+
+
+def availableImpls(impls, a):
+  """The requested implementations that can run (builds the drivers first), with warnings."""
+  script = [os.path.join(REPO, "bench", "build_host_peers.sh")] + (["--install"] if a.build else [])
+  if subprocess.run(["sh"] + script + [a.build_dir]).returncode != 0:
+    print("warning: bench/build_host_peers.sh failed; continuing with what is built", file=sys.stderr)
+  available = []
+  for i in impls:
+    if i == "mtc":
+      if not (os.path.isfile(a.mtc) and os.access(a.mtc, os.X_OK)):
+        print("warning: %s not found (build it: ninja -C build mtc, or pass --mtc); mtc skipped, "
+              "no ratios" % a.mtc, file=sys.stderr)
+        continue
+    elif not os.path.isfile(os.path.join(a.build_dir, DRIVER[i])):
+      print("warning: peer %s skipped: %s/%s not built (run bench/host_bench.py --build)"
+            % (LABEL[i], a.build_dir, DRIVER[i]), file=sys.stderr)
+      continue
+    available.append(i)
+  return available
+
+
+def parseArgs():
   ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
   ap.add_argument("--full", action="store_true", help="all %d workloads (default: %d)"
                   % (len(run_bench.WORKLOADS), len(run_bench.SUBSET)))
@@ -238,20 +327,20 @@ def main():
   ap.add_argument("--doc", help="replace the host_bench section of this markdown file")
   ap.add_argument("--keep", action="store_true", help="keep the work folder (models, outputs)")
   a = ap.parse_args()
-
-  dtypes = [d for d in a.dtypes.split(",") if d]
-  for d in dtypes:
+  a.dtypes = [d for d in a.dtypes.split(",") if d]
+  for d in a.dtypes:
     if d not in ("qu8", "qc8"):
       sys.exit("error: unknown dtype '%s' (known: qu8, qc8)" % d)
-  impls = [i for i in a.impls.split(",") if i]
-  for i in impls:
+  wanted = [i for i in a.impls.split(",") if i]
+  for i in wanted:
     if i not in IMPLS:
       sys.exit("error: unknown implementation '%s' (known: %s)" % (i, ", ".join(IMPLS)))
+  a.impls = [i for i in IMPLS if i in wanted]
   if a.rounds < 1 or not 0.01 <= a.seconds <= 10:
     sys.exit("error: --rounds must be >= 1 and --seconds between 0.01 and 10")
   if a.workloads and a.full:
     sys.exit("error: --workloads and --full exclude each other")
-  workloads = parseWorkloads(a.workloads) if a.workloads else \
+  a.workloads = parseWorkloads(a.workloads) if a.workloads else \
       (run_bench.WORKLOADS if a.full else run_bench.SUBSET)
   if a.doc:
     try:
@@ -262,96 +351,28 @@ def main():
     if "<!-- host_bench:begin -->" not in doc or "<!-- host_bench:end -->" not in doc:
       sys.exit("error: %s has no '<!-- host_bench:begin -->' ... '<!-- host_bench:end -->' section"
                % a.doc)
+  return a
 
-  script = [os.path.join(REPO, "bench", "build_host_peers.sh")] + (["--install"] if a.build else [])
-  if subprocess.run(["sh"] + script + [a.build_dir]).returncode != 0:
-    print("warning: bench/build_host_peers.sh failed; continuing with what is built", file=sys.stderr)
-  available = []
-  for i in impls:
-    if i == "mtc":
-      if not (os.path.isfile(a.mtc) and os.access(a.mtc, os.X_OK)):
-        print("warning: %s is not built (ninja -C build mtc); mtc skipped, no ratios" % a.mtc,
-              file=sys.stderr)
-        continue
-    elif not os.path.isfile(os.path.join(a.build_dir, DRIVER[i])):
-      print("warning: peer %s skipped: %s/%s not built (run bench/host_bench.py --build)"
-            % (LABEL[i], a.build_dir, DRIVER[i]), file=sys.stderr)
-      continue
-    available.append(i)
-  if not available:
+
+def main():
+  a = parseArgs()
+  impls = availableImpls(a.impls, a)
+  if not impls:
     sys.exit("error: neither mtc nor any peer is available; nothing to measure")
-  impls = available
-
   started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
   machine = machineText()
   work = tempfile.mkdtemp(prefix="mtc-host-bench-")
-  rows, checks, failures, strategies, dnnlImpls = {}, [], 0, set(), set()
-  cases = [(wl, d) for wl in workloads for d in dtypes]
+  rows, checks, failures, strategies, kernels = {}, [], 0, set(), {}
+  cases = [(wl, d) for wl in a.workloads for d in a.dtypes]
   for key in cases:
-    wl, dtype = key
-    name = "%s %s" % (run_bench.wlName(wl), dtype)
-    case = Case(wl, dtype, work, a.mtc if "mtc" in impls else None, a.build_dir)
-    best, iters, verified = {}, {}, {}
-    rows[key] = best
-    try:
-      case.prepare()
-    except (BenchError, OSError) as e:
-      print("error: %s: %s" % (name, e), file=sys.stderr)
-      failures += 1
-      for i in impls:
-        best[i] = "failed"
-      continue
+    case = Case(key[0], key[1], work, a.mtc if "mtc" in impls else None, a.build_dir)
+    rows[key], check, failed = measureCase(case, impls, a.rounds, a.seconds)
+    failures += failed
+    if check:
+      checks.append(check)
     if case.strategy:
       strategies.add(case.strategy)
-    # Calibration: a short run of each (with the peers' reference check) sets N.
-    for i in impls:
-      try:
-        mean, b, counts = case.measure(i, 3, verify=i != "mtc")
-        iters[i] = max(3, min(100000, math.ceil(a.seconds / max(mean, 1e-4) * 1e3)))
-        best[i] = b
-        verified[i] = counts
-      except BenchError as e:
-        print("error: %s %s: %s" % (name, LABEL[i], e), file=sys.stderr)
-        best[i] = "failed"
-        failures += 1
-    if case.impl:
-      dnnlImpls.add(case.impl)
-    notes = []
-    if isinstance(best.get("mtc"), float):
-      for p in impls[1:]:
-        if not isinstance(best.get(p), float):
-          continue
-        try:
-          eq, off1, worse = case.compare(p)
-        except (BenchError, OSError, ValueError) as e:
-          print("error: %s: comparing %s with mtc: %s" % (name, LABEL[p], e), file=sys.stderr)
-          failures += 1
-          continue
-        if worse:
-          print("error: %s: %d outputs of %s differ from mtc's by more than one"
-                % (name, worse, LABEL[p]), file=sys.stderr)
-          failures += 1
-        ref = verified.get(p)
-        notes.append("%s %d equal, %d off by one, %d off by more%s"
-                     % (LABEL[p], eq, off1, worse,
-                        " (vs reference: %d off by one, %d more)" % ref if ref else ""))
-    if notes:
-      checks.append("%s: %s" % (name, "; ".join(notes)))
-    # The timed rounds: implementations take turns so that a busy spell hits all of them.
-    timed = [i for i in impls if i in iters]
-    for r in range(a.rounds):
-      for i in timed[r % len(timed):] + timed[:r % len(timed)]:
-        if not isinstance(best.get(i), float):
-          continue
-        try:
-          best[i] = min(best[i], case.measure(i, iters[i])[1])
-        except BenchError as e:
-          print("error: %s %s: %s" % (name, LABEL[i], e), file=sys.stderr)
-          best[i] = "failed"
-          failures += 1
-    print("host_bench: %s: %s" % (name, ", ".join(
-        "%s %s" % (LABEL[i], "%.3f ms (N=%d)" % (best[i], iters[i]) if isinstance(best[i], float)
-                   else best[i]) for i in impls)), file=sys.stderr)
+    kernels[key] = case.impl
   if a.keep:
     print("host_bench: work folder kept: %s" % work, file=sys.stderr)
   else:
@@ -363,13 +384,12 @@ def main():
   text = ["Wall clock of one conv, single thread, best single run (measured %s; `%s`)." % (started, cmdline),
           "Machine: %s." % machine]
   if versions:
-    text.append("Peers: %s%s." % (versions, "; oneDNN implementation `%s`" % "`, `".join(sorted(dnnlImpls))
-                                   if dnnlImpls else ""))
+    text.append("Peers: %s." % versions)
   if strategies:
     text.append("mtc `--target host` conv strategy: %s." % "; ".join("`%s`" % s for s in sorted(strategies)))
-  text += ["", markdown(rows, impls, cases)]
+  text += ["", markdown(rows, impls, cases, kernels)]
   if checks:
-    text += ["", "Outputs compared with mtc's, element by element:", ""] + ["* " + c for c in checks]
+    text += ["", "Output checks (element by element):", ""] + ["* " + c for c in checks]
   text = "\n".join(text)
   print(text)
   if a.doc:

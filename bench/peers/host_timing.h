@@ -26,11 +26,11 @@ static inline void benchTimesAdd(BenchTimes *t, double seconds) {
   ++t->runs;
 }
 
-/// Prints "N runs: mean X ms, best Y ms" (the line `mtc run --repeat N` prints) when any run was
-/// recorded.
+/// Prints "N runs: mean X ms, best Y ms" (the line `mtc run --repeat N` prints, with 0.1 us
+/// rather than 1 us resolution, for layers of a few microseconds) when any run was recorded.
 static inline void benchTimesPrint(const BenchTimes *t, FILE *f) {
   if (t->runs > 0)
-    fprintf(f, "%ld runs: mean %.3f ms, best %.3f ms\n", t->runs, t->total / (double)t->runs * 1e3,
+    fprintf(f, "%ld runs: mean %.4f ms, best %.4f ms\n", t->runs, t->total / (double)t->runs * 1e3,
             t->best * 1e3);
 }
 
