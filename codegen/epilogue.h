@@ -84,6 +84,8 @@ public:
   const ir::Shape &shape() const { return out_.shape; }
   ir::DType outDType() const { return out_.dtype; }
   const Buffer &output() const { return out_; }
+  ir::Expr anchor() const { return anchor_; }
+  ir::Expr root() const { return root_; }
   /// True when nothing is fused (apply is the identity).
   bool isIdentity() const { return anchor_ == root_; }
 

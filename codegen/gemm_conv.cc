@@ -11,6 +11,7 @@
 #include "codegen/gemm_conv.h"
 
 #include "codegen/aarch64/ukernel_emit.h"
+#include "codegen/aarch64/vector_epilogue.h"
 #include "codegen/epilogue.h"
 #include "ir/check.h"
 #include "ir/ops/attrs.h"
@@ -85,6 +86,8 @@ struct GemmEmitter {
   const aarch64::UKernel &uk;
   llvm::Value *panel = nullptr, *tile = nullptr, *rowBuf = nullptr, *zeroRow = nullptr;
   llvm::Function *packFull = nullptr, *packTail = nullptr;
+  /// The epilogue in NEON vector form when every fused op has one (else the scalar loop).
+  std::optional<aarch64::VectorEpilogue> vec = aarch64::VectorEpilogue::plan(ctx.epilogue);
 
   Builder &b() { return ctx.b(); }
 
@@ -110,6 +113,12 @@ struct GemmEmitter {
           bb.CreateMul(bb.CreateAdd(bb.CreateMul(batch, i64(bb, p.m)), m), i64(bb, p.n)), n0);
       llvm::Value *accRow = bb.CreateInBoundsGEP(bb.getInt32Ty(), tile,
                                                  bb.CreateMul(mi, i64(bb, uk.tileN)));
+      if (vec) {
+        const Buffer &out = ctx.epilogue.output();
+        vec->emitRow(bb, accRow, Index::fromBoth(shape, {batch, oh, ow, n0}, rowFlat), n0, cols,
+                     bb.CreateInBoundsGEP(elemType(bb.getContext(), out.dtype), out.ptr, rowFlat));
+        return;
+      }
       emitVectorizedLoop(bb, cols, [&](llvm::Value *ni) {
         llvm::Value *acc = bb.CreateAlignedLoad(
             bb.getInt32Ty(), bb.CreateInBoundsGEP(bb.getInt32Ty(), accRow, ni), llvm::Align(4));

@@ -84,7 +84,8 @@ llvm::GlobalVariable *ConstantPool::get(const ir::Tensor &t) {
   for (auto &[seen, gv] : bucket) {
     if (seen.byteSize() == t.byteSize() &&
         (t.byteSize() == 0 || std::memcmp(seen.rawData(), t.rawData(), t.byteSize()) == 0)) {
-      if (t.rawData()) byData_[t.rawData()] = gv;
+      // Not remembered by address: the pool does not own `t`, and a later tensor may reuse
+      // the address once `t` is freed.
       return gv;
     }
   }

@@ -33,6 +33,21 @@ EDGE = [
     ("int8_out_relu", 1, 16, 6, 6, 8, 3, 1, (1, 1, 1, 1), 1, {"out": "int8", "relu": True}),
     ("tflite_rounding", 1, 16, 6, 6, 8, 3, 1, (1, 1, 1, 1), 1, {"rounding": "TFLITE"}),
     ("native_trouble", 1, 8, 1, 1, 24, 1, 1, (0, 0, 0, 0), 1, {}),
+    # Requantize shifts near the ends of the vector epilogue's range (left shifts saturate;
+    # right shifts of 29-31) and beyond it (the scalar epilogue), in every rounding mode.
+    ("fpm_left_tflite", 1, 16, 5, 5, 28, 3, 1, (1, 1, 1, 1), 1,
+     {"per_channel": True, "rounding": "TFLITE", "out": "int8", "out_scale_mul": 2.0 ** -20}),
+    ("fpm_left_upward", 1, 16, 5, 5, 28, 3, 1, (1, 1, 1, 1), 1,
+     {"per_channel": True, "rounding": "UPWARD", "out_scale_mul": 2.0 ** -20}),
+    ("fpm_right_tonearest", 1, 16, 5, 5, 28, 3, 1, (1, 1, 1, 1), 1,
+     {"per_channel": True, "rounding": "TONEAREST", "out_scale_mul": 2.0 ** 18, "zp_out": 0,
+      "out": "int8", "bias_range": (-2 ** 31, 2 ** 31 - 1)}),
+    ("fpm_right_tflite", 1, 16, 5, 5, 28, 3, 1, (1, 1, 1, 1), 1,
+     {"per_channel": True, "rounding": "TFLITE", "out_scale_mul": 2.0 ** 18, "zp_out": 0,
+      "out": "int8", "bias_range": (-2 ** 31, 2 ** 31 - 1)}),
+    ("fpm_beyond_tflite", 1, 16, 5, 5, 28, 3, 1, (1, 1, 1, 1), 1,
+     {"rounding": "TFLITE", "out_scale_mul": 2.0 ** 22, "out": "int8",
+      "bias_range": (-2 ** 31, 2 ** 31 - 1)}),
 ]
 
 def same(k, d):
@@ -146,7 +161,7 @@ def conv_case(name, B, IC, H, W, OC, K, s, pad, d, opt):
     per_channel = opt.get("per_channel", False)
     params = {
         "weight": rand(rng, np.dtype(wd), (K, K, IC, OC), *opt.get("weight_range", (None, None))),
-        "bias": rand(rng, np.int32, (OC,), -20000, 20000),
+        "bias": rand(rng, np.int32, (OC,), *opt.get("bias_range", (-20000, 20000))),
     }
     wscale = "0.0113f"
     acc_scale = "%.9gf" % (0.0235 * 0.0113)
@@ -155,7 +170,8 @@ def conv_case(name, B, IC, H, W, OC, K, s, pad, d, opt):
         params["acc_scale"] = (params["wscale"] * np.float32(0.0235)).astype(np.float32)
         wscale, acc_scale = "%wscale", "%acc_scale"
     # The output scale grows with the reduction so requantized values use the whole range.
-    out_scale = "%.6gf" % (0.0235 * 0.0113 * 200 * np.sqrt(K * K * IC))
+    # "out_scale_mul" moves the requantize shifts to the ends of their range.
+    out_scale = "%.6gf" % (0.0235 * 0.0113 * 200 * np.sqrt(K * K * IC) * opt.get("out_scale_mul", 1.0))
     sig = ["%%data: Tensor[(%d, %d, %d, %d), %s]" % (B, H, W, IC, dd),
            "%%weight: Tensor[(%d, %d, %d, %d), %s]" % (K, K, IC, OC, wd),
            "%%bias: Tensor[(%d), int32]" % OC]
