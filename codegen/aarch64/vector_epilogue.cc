@@ -180,7 +180,8 @@ struct Planner {
           for (int64_t &x : st.a.channel) x = -x;
           return true;
         }
-        return fail("subtract of a run-time per-pixel value from the accumulator");
+        st.kind = VecStep::Kind::Sub;
+        return true;
       }
       st.kind = VecStep::Kind::SubFrom;
       return operand(call->args[0], st.a);
@@ -336,6 +337,7 @@ void VectorEpilogue::emitRow(Builder &b, llvm::Value *acc, const Index &rowIdx, 
     for (const VecStep &st : steps_) {
       switch (st.kind) {
       case VecStep::Kind::Add: x = b.CreateAdd(x, lanes(b, st.a, rowIdx, n0, chunk, i32)); break;
+      case VecStep::Kind::Sub: x = b.CreateSub(x, lanes(b, st.a, rowIdx, n0, chunk, i32)); break;
       case VecStep::Kind::SubFrom: x = b.CreateSub(lanes(b, st.a, rowIdx, n0, chunk, i32), x); break;
       case VecStep::Kind::Max:
         x = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, x, lanes(b, st.a, rowIdx, n0, chunk, i32));

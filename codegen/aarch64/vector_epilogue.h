@@ -28,6 +28,7 @@ struct VecOperand {
 struct VecStep {
   enum class Kind {
     Add,       ///< x + a (wrapping)
+    Sub,       ///< x - a (wrapping)
     SubFrom,   ///< a - x (wrapping)
     Max,       ///< smax(x, a)
     Min,       ///< smin(x, a)
