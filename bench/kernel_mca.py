@@ -13,6 +13,7 @@ of perf_anchors §1b (instructions/cycle x MACs/instruction) for each core's LLV
 Usage: bench/kernel_mca.py [--iterations N] [--cpus a,b] [--check] [--show-loop NAME]
 """
 import argparse
+import datetime
 import os
 import re
 import shutil
@@ -94,6 +95,7 @@ def main():
     ap.add_argument("--table", default=TABLE, help="path of ukernels.cc")
     ap.add_argument("--check", action="store_true", help="exit 1 if a goal of issue 4 is missed")
     ap.add_argument("--show-loop", metavar="NAME", help="print the loop body fed to llvm-mca")
+    ap.add_argument("--doc", help="also replace the kernel_mca section of this markdown file")
     args = ap.parse_args()
     mca = shutil.which("llvm-mca-19") or shutil.which("llvm-mca")
     if not mca:
@@ -107,10 +109,12 @@ def main():
                 return 0
         sys.exit(f"kernel_mca: no kernel named {args.show_loop}")
 
-    print(f"llvm-mca: `{os.path.basename(mca)} -mtriple=aarch64 -mcpu=CPU -mattr=FEATURES "
-          f"-iterations={args.iterations}` on the `@mca-begin/@mca-end` loop body\n")
-    print("| kernel | MAC/iter | " + " | ".join(cpus) + " |")
-    print("|---|---:|" + "---:|" * len(cpus))
+    lines = [f"Measured {datetime.date.today().isoformat()} with `/usr/bin/python3 bench/kernel_mca.py` "
+             "(percent of each core's peak, perf_anchors §1b):", "",
+             f"llvm-mca: `{os.path.basename(mca)} -mtriple=aarch64 -mcpu=CPU -mattr=FEATURES "
+             f"-iterations={args.iterations}` on the `@mca-begin/@mca-end` loop body", "",
+             "| kernel | MAC/iter | " + " | ".join(cpus) + " |",
+             "|---|---:|" + "---:|" * len(cpus)]
     missed = []
     for name, tm, tn, tk, signed, feat, unroll, tmpl in kernels:
         body = loop_body(tmpl, signed)
@@ -130,9 +134,23 @@ def main():
             goal = GOALS.get((feat, cpu))
             if goal is not None and rate < goal:
                 missed.append(f"{name} on {cpu}: {rate:.2f} < {goal}")
-        print(f"| {name} | {macs} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} | {macs} | " + " | ".join(cells) + " |")
     if missed:
-        print("\nGoals missed:\n" + "\n".join("- " + m for m in missed))
+        lines += ["", "Goals missed:", ""] + ["- " + m for m in missed]
+    text = "\n".join(lines)
+    print(text)
+    if args.doc:
+        begin, end = "<!-- kernel_mca:begin -->", "<!-- kernel_mca:end -->"
+        try:
+            with open(args.doc) as f:
+                doc = f.read()
+        except OSError as e:
+            sys.exit(f"kernel_mca: cannot read {args.doc}: {e.strerror}")
+        if begin not in doc or end not in doc:
+            sys.exit(f"kernel_mca: {args.doc} has no '{begin}' ... '{end}' section")
+        pre, rest = doc.split(begin, 1)
+        with open(args.doc, "w") as f:
+            f.write(pre + begin + "\n" + text + "\n" + end + rest.split(end, 1)[1])
     return 1 if (args.check and missed) else 0
 
 
