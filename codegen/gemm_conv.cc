@@ -2,7 +2,8 @@
 // pack the A panel (gemm_conv_pack.cc), then per column block of tileN output channels call the
 // micro-kernel into a tileM x tileN int32 tile on the stack and hand each valid element of the
 // tile to the fused epilogue, which stores the final (usually 8-bit) value. The int32 result of
-// the layer is never stored as a whole.
+// the layer is never stored as a whole. The A panel and the row buffer, whose size grows with
+// K, are workspace scratch (OpLowering::scratchBytes), so the stack use does not depend on K.
 //
 // Every loop bound is a compile-time constant: full row/column blocks run in loops and the
 // partial last block of each dimension gets its own copy of the code, so the epilogue loops
@@ -183,14 +184,17 @@ struct GemmEmitter {
 
   void emit() {
     Builder &bb = b();
-    panel = entryAlloca(bb, bb.getInt8Ty(), p.panelBytes(), "a.panel");
+    MTC_CHECK(ctx.scratch) << "the GEMM convolution's scratch memory is missing";
+    panel = ctx.scratch;
     tile = entryAlloca(bb, bb.getInt32Ty(), int64_t(uk.tileM) * uk.tileN, "c.tile");
     const ir::Tensor zeros = ir::Tensor::zeros({p.g.inC}, DType::UInt8);
     zeroRow = ctx.env.constants.get(zeros);
     if (p.packing == GemmPacking::Rows) {
-      // Bytes past K are never written by the row builder and must read as zero.
+      // Bytes past K are never written by the row builder and must read as zero; the scratch
+      // may hold anything from another kernel.
       const int64_t kPad = p.kBlocks * uk.tileK;
-      rowBuf = entryAlloca(bb, bb.getInt8Ty(), kPad, "a.row");
+      rowBuf = bb.CreateInBoundsGEP(bb.getInt8Ty(), ctx.scratch, i64(bb, p.rowBufOffset()),
+                                    "a.row");
       bb.CreateMemSet(rowBuf, bb.getInt8(0), static_cast<uint64_t>(kPad), llvm::Align(64));
     }
     emitLoop(bb, 0, p.g.batch, 1, [&](llvm::Value *batch) {
@@ -206,6 +210,13 @@ struct GemmEmitter {
 
 int64_t GemmConvPlan::panelBytes() const {
   return int64_t(kernel->tileM) * kBlocks * kernel->tileK;
+}
+
+int64_t GemmConvPlan::rowBufOffset() const { return (panelBytes() + 63) / 64 * 64; }
+
+int64_t GemmConvPlan::scratchBytes() const {
+  if (packing != GemmPacking::Rows) return panelBytes();
+  return rowBufOffset() + kBlocks * kernel->tileK;
 }
 
 std::string GemmConvPlan::describe() const {
@@ -246,9 +257,6 @@ std::optional<GemmConvPlan> planGemmConv(const ir::CallNode *call, const passes:
   if (dtypeOf(call) == DType::Int64 && p.k > exactKLimit(dtype))
     return no("an int64 result with K = " + std::to_string(p.k) +
               " can exceed the kernel's exact int32 range");
-  if (p.panelBytes() > kGemmConvMaxPanelBytes)
-    return no("the A panel (" + std::to_string(p.panelBytes()) + " bytes) exceeds the " +
-              std::to_string(kGemmConvMaxPanelBytes) + "-byte stack budget");
   const int64_t tm = p.kernel->tileM, tn = p.kernel->tileN;
   p.mFull = p.m / tm;
   p.mRem = p.m % tm;
@@ -278,6 +286,10 @@ void registerGemmConvLowering(LoweringTable &t) {
   l.implName = [generic](const ir::CallNode *call, const passes::Target &target) {
     if (auto p = planGemmConv(call, target)) return p->describe();
     return generic.implName ? generic.implName(call, target) : std::string("generic");
+  };
+  l.scratchBytes = [generic](const ir::CallNode *call, const passes::Target &target) {
+    if (auto p = planGemmConv(call, target)) return static_cast<uint64_t>(p->scratchBytes());
+    return generic.scratchBytes ? generic.scratchBytes(call, target) : uint64_t(0);
   };
   t.set(kGemmConvOp, std::move(l));
 }

@@ -13,10 +13,6 @@
 
 namespace mtc::codegen {
 
-/// Bytes of stack the A panel of one row block (tileM x K_pad bytes) may take. Convolutions
-/// needing more (K above 32768 for 8-row tiles, 65536 for 4-row tiles) keep the generic lowering.
-inline constexpr int64_t kGemmConvMaxPanelBytes = int64_t(256) << 10;
-
 /// How the A panel of one row block is filled.
 enum class GemmPacking {
   /// IC is a multiple of tileK: every tileK-byte unit of an im2col row is one contiguous run of
@@ -44,14 +40,19 @@ struct GemmConvPlan {
   /// No padding and stride 1 with a 1x1 kernel: im2col row m is input pixel m.
   bool pointwise = false;
   int64_t panelBytes() const;
+  /// Offset of the row buffer (K_pad bytes, GemmPacking::Rows only) in the scratch: the panel
+  /// comes first, the row buffer after it on a 64-byte boundary.
+  int64_t rowBufOffset() const;
+  /// Workspace scratch of the lowering (OpLowering::scratchBytes): the panel, and the row
+  /// buffer with GemmPacking::Rows. Only the int32 C tile (tileM x tileN) is on the stack.
+  int64_t scratchBytes() const;
   /// e.g. "gemm_dotprod_8x12 (dotprod_s8_8x12x4, im2col units)".
   std::string describe() const;
 };
 
 /// The plan for `call` on `target`, or nullopt with `*whyNot` saying why the generic lowering
 /// must be used instead (not AArch64, no micro-kernel for the packed tiles and dtype on this
-/// target, an output layout or dtype the kernel cannot produce exactly, a panel too large for
-/// the stack).
+/// target, an output layout or dtype the kernel cannot produce exactly).
 std::optional<GemmConvPlan> planGemmConv(const ir::CallNode *call, const passes::Target &target,
                                          std::string *whyNot = nullptr);
 

@@ -39,6 +39,7 @@ struct KernelPlan {
   std::vector<std::pair<Expr, int>> leaves;
   std::vector<int> outSlots;
   std::vector<int> tempSlots;
+  int scratchSlot = -1; ///< plan.scratchBytes of workspace for the anchors, or -1
   GroupPlan plan;
   int copyFrom = -1; ///< a plain copy of slot copyFrom into outSlots[0]
 };
@@ -109,6 +110,13 @@ bool MainLowering::addKernel(Expr root, const ir::CallNode *site,
     s.type = t->type;
     s.producer = s.lastUse = index;
     k.tempSlots.push_back(newSlot(s));
+  }
+  if (k.plan.scratchBytes) {
+    // A temporary like the others: live for this kernel only, so kernels share the memory.
+    Slot s;
+    s.type = ir::Type::tensor({static_cast<int64_t>(k.plan.scratchBytes)}, ir::DType::UInt8);
+    s.producer = s.lastUse = index;
+    k.scratchSlot = newSlot(s);
   }
   values_[site] = k.outSlots;
   kernels.push_back(std::move(k));
@@ -273,6 +281,7 @@ llvm::Function *emitKernel(llvm::Module &m, const passes::Target &target, Consta
     leafArgs.push_back(slots[static_cast<size_t>(s)].kind == SlotRef::Kind::Constant ? -1 : argOf(s));
   for (int s : k.outSlots) outArgs.push_back(argOf(s));
   for (int s : k.tempSlots) tempArgs.push_back(argOf(s));
+  const int scratchArg = k.scratchSlot >= 0 ? argOf(k.scratchSlot) : -1;
   if (k.copyFrom >= 0 && slots[static_cast<size_t>(k.copyFrom)].kind != SlotRef::Kind::Constant)
     argOf(k.copyFrom);
 
@@ -287,7 +296,11 @@ llvm::Function *emitKernel(llvm::Module &m, const passes::Target &target, Consta
     // it; callers promise outputs do not overlap inputs), so arguments never alias.
     fn->addParamAttr(static_cast<unsigned>(i), llvm::Attribute::NoAlias);
     fn->addParamAttr(static_cast<unsigned>(i), llvm::Attribute::NoCapture);
-    fn->addParamAttr(static_cast<unsigned>(i), llvm::Attribute::getWithAlignment(c, llvm::Align(ir::dtypeBytes(slots[static_cast<size_t>(args[i])].type.dtype()))));
+    // Workspace offsets are multiples of 64; the scratch holds bytes but promises that.
+    const uint64_t align = static_cast<int>(i) == scratchArg
+                               ? 64
+                               : ir::dtypeBytes(slots[static_cast<size_t>(args[i])].type.dtype());
+    fn->addParamAttr(static_cast<unsigned>(i), llvm::Attribute::getWithAlignment(c, llvm::Align(align)));
   }
   Builder b(llvm::BasicBlock::Create(c, "entry", fn));
   auto bufferOf = [&](int s, int arg) {
@@ -319,7 +332,8 @@ llvm::Function *emitKernel(llvm::Module &m, const passes::Target &target, Consta
     std::vector<Buffer> outs, temps;
     for (size_t i = 0; i < k.outSlots.size(); ++i) outs.push_back(bufferOf(k.outSlots[i], outArgs[i]));
     for (size_t i = 0; i < k.tempSlots.size(); ++i) temps.push_back(bufferOf(k.tempSlots[i], tempArgs[i]));
-    emitGroup(em, k.plan, outs, temps);
+    emitGroup(em, k.plan, outs, temps,
+              scratchArg >= 0 ? fn->getArg(static_cast<unsigned>(scratchArg)) : nullptr);
   }
   b.CreateRetVoid();
   call.fn = fn;

@@ -238,6 +238,11 @@ struct Planner {
         s.anchor = it->second.first;
         s.fused = it->second.second;
       }
+      if (s.anchor) {
+        const OpLowering *l = loweringOf(s.anchor);
+        if (l->scratchBytes)
+          plan.scratchBytes = std::max(plan.scratchBytes, l->scratchBytes(s.anchor, target));
+      }
       if (auto it = outputOf.find(e); it != outputOf.end()) {
         s.output = it->second;
       } else {
@@ -310,7 +315,8 @@ std::optional<GroupPlan> planGroup(Expr root, const std::function<bool(Expr)> &i
 }
 
 void emitGroup(InlineEmitter &em, const GroupPlan &plan, const std::vector<Buffer> &outputs,
-               const std::vector<Buffer> &temps) {
+               const std::vector<Buffer> &temps, llvm::Value *scratch) {
+  MTC_CHECK(!plan.scratchBytes || scratch) << "the kernel's scratch memory is missing";
   for (const Stage &s : plan.stages) {
     const Buffer &out = s.output >= 0 ? outputs.at(static_cast<size_t>(s.output))
                                       : temps.at(static_cast<size_t>(s.temp));
@@ -325,7 +331,7 @@ void emitGroup(InlineEmitter &em, const GroupPlan &plan, const std::vector<Buffe
       }
       em.clearCache();
       Epilogue ep(em, s.anchor, s.node, out);
-      AnchorCtx ctx{em.env(), s.anchor, std::move(inputs), ep};
+      AnchorCtx ctx{em.env(), s.anchor, std::move(inputs), ep, scratch};
       LoweringTable::global().find(s.anchor->op->name)->anchorFn(ctx);
       em.clearCache();
     }

@@ -28,6 +28,9 @@ struct GroupPlan {
   std::vector<ir::Expr> outputs;  ///< the group's result, tuple fields flattened
   std::vector<ir::Expr> temps;    ///< materialised intermediates (need workspace memory)
   std::vector<const ir::CallNode *> calls; ///< every op call of the group, operands first
+  /// Scratch bytes of the anchors (OpLowering::scratchBytes): the largest of them, as the
+  /// stages run one after another and share one region.
+  uint64_t scratchBytes = 0;
 };
 
 /// Plans the kernel whose result is `root` (a tensor or a tuple of tensors). `isLeaf` says
@@ -38,8 +41,9 @@ std::optional<GroupPlan> planGroup(ir::Expr root, const std::function<bool(ir::E
                                    const passes::Target &target, DiagEngine &diag);
 
 /// Emits every stage of `plan` at the builder's position. Leaves must already be bound in `em`;
-/// `outputs` / `temps` are the memory of the plan's outputs and temporaries.
+/// `outputs` / `temps` are the memory of the plan's outputs and temporaries, `scratch` that of
+/// plan.scratchBytes (null when 0).
 void emitGroup(InlineEmitter &em, const GroupPlan &plan, const std::vector<Buffer> &outputs,
-               const std::vector<Buffer> &temps);
+               const std::vector<Buffer> &temps, llvm::Value *scratch);
 
 } // namespace mtc::codegen

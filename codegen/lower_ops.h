@@ -66,6 +66,10 @@ struct AnchorCtx {
   const ir::CallNode *call;
   std::vector<Buffer> inputs;
   Epilogue &epilogue;
+  /// At least OpLowering::scratchBytes bytes of workspace, 64-byte aligned, private to this
+  /// kernel while it runs (null when the lowering asked for none). Contents are undefined on
+  /// entry.
+  llvm::Value *scratch = nullptr;
   Builder &b() const { return env.b; }
 };
 
@@ -77,6 +81,8 @@ struct OpLowering {
   using CheckFn = std::function<std::string(const ir::CallNode *, const passes::Target &)>;
   /// Name of the implementation used for a call (compile summary), e.g. "generic".
   using ImplFn = std::function<std::string(const ir::CallNode *, const passes::Target &)>;
+  /// Bytes of scratch memory the anchor lowering of a call needs while it runs.
+  using ScratchFn = std::function<uint64_t(const ir::CallNode *, const passes::Target &)>;
 
   InlineFn inlineFn;
   AnchorFn anchorFn;
@@ -89,6 +95,10 @@ struct OpLowering {
   ImplFn implName;
   /// Multiply-accumulates one call performs (convolutions; unset: not counted), for reports.
   std::function<int64_t(const ir::CallNode *)> macs;
+  /// Anchor ops only; unset means none. The scratch is part of the module's workspace, planned
+  /// at compile time like a kernel temporary (AnchorCtx::scratch), so that lowerings keep large
+  /// buffers off the stack.
+  ScratchFn scratchBytes;
 };
 
 /// Op name → lowering.
