@@ -136,7 +136,10 @@ struct GemmEmitter {
     const int64_t panelStride = p.kBlocks * uk.tileN * uk.tileK;
     llvm::Value *bPanel = bb.CreateInBoundsGEP(bb.getInt8Ty(), ctx.inputs.at(1).ptr,
                                                bb.CreateMul(nb, i64(bb, panelStride)));
-    aarch64::emitUKernelCall(bb, uk, panel, bPanel, tile, i64(bb, p.kBlocks), i64(bb, uk.tileN));
+    // The partial row block runs the row-tail kernel: it reads the same panel layout and
+    // writes only its own rows of the tile.
+    const aarch64::UKernel &k = rows < uk.tileM ? *p.rowTail : uk;
+    aarch64::emitUKernelCall(bb, k, panel, bPanel, tile, i64(bb, p.kBlocks), i64(bb, uk.tileN));
     epilogueTile(batch, m0, rows, bb.CreateMul(nb, i64(bb, uk.tileN)), cols);
   }
 
@@ -225,6 +228,7 @@ std::string GemmConvPlan::describe() const {
   impl.tiles = {kernel->tileM, kernel->tileN, kernel->tileK};
   std::string how = packing == GemmPacking::Units ? "im2col units" : "im2col rows";
   if (pointwise) how = "pointwise, " + how;
+  if (mRem && rowTail && rowTail != kernel) how += "; rows tail " + std::string(rowTail->name);
   return impl.name() + " (" + std::string(kernel->name) + ", " + how + ")";
 }
 
@@ -265,6 +269,10 @@ std::optional<GemmConvPlan> planGemmConv(const ir::CallNode *call, const passes:
   p.packing = p.g.inC % p.kernel->tileK == 0 ? GemmPacking::Units : GemmPacking::Rows;
   p.pointwise = p.g.kH == 1 && p.g.kW == 1 && p.g.strideH == 1 && p.g.strideW == 1 &&
                 p.g.padTop == 0 && p.g.padLeft == 0 && p.g.padBottom == 0 && p.g.padRight == 0;
+  p.rowTail = p.kernel;
+  if (p.mRem)
+    if (const aarch64::UKernel *t = aarch64::findRowTailKernel(*p.kernel, static_cast<int>(p.mRem)))
+      p.rowTail = t;
   return p;
 }
 

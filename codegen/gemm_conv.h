@@ -39,6 +39,9 @@ struct GemmConvPlan {
   GemmPacking packing = GemmPacking::Units;
   /// No padding and stride 1 with a 1x1 kernel: im2col row m is input pixel m.
   bool pointwise = false;
+  /// The kernel of the last, partial row block (mRem rows): a row-tail kernel when one covers
+  /// them with fewer rows than `kernel` (aarch64::findRowTailKernel), else `kernel`.
+  const aarch64::UKernel *rowTail = nullptr;
   int64_t panelBytes() const;
   /// Offset of the row buffer (K_pad bytes, GemmPacking::Rows only) in the scratch: the panel
   /// comes first, the row buffer after it on a 64-byte boundary.

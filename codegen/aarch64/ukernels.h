@@ -47,11 +47,16 @@ struct UKernel {
   /// LLVM inline-asm constraints: outputs $0..$3 = {a},{b},{c},{k} (early-clobber), input
   /// $4 = {ldc}, inputs $5..$8 tied to $0..$3, then clobbers v0-v31, cc, memory.
   std::string_view constraints;
+  /// Rows per k-block of the A panel it reads (0: tileM). A row-tail kernel computes the first
+  /// tileM rows of a panel packed for a kernel with more rows (rowTailKernels()).
+  int panelRows = 0;
 
+  /// Rows per k-block of the A panel.
+  int aPanelRows() const { return panelRows ? panelRows : tileM; }
   /// MACs of one k-block (tileM·tileN·tileK).
   int macsPerBlock() const { return tileM * tileN * tileK; }
-  /// Bytes of one k-block of the A panel (tileM·tileK) and of the B panel (tileN·tileK).
-  int aBlockBytes() const { return tileM * tileK; }
+  /// Bytes of one k-block of the A panel (aPanelRows()·tileK) and of the B panel (tileN·tileK).
+  int aBlockBytes() const { return aPanelRows() * tileK; }
   int bBlockBytes() const { return tileN * tileK; }
   /// The LLVM inline-asm text: placeholders replaced by $N / mnemonic prefixes.
   std::string llvmAsm() const;
@@ -61,6 +66,13 @@ struct UKernel {
 
 /// All micro-kernels (6: neon, dotprod, i8mm x int8, uint8).
 std::span<const UKernel> ukernelTable();
+/// Row-tail kernels (codegen/aarch64/ukernels_tail.cc): for the 8-row dotprod and i8mm kernels,
+/// variants computing only the first 4 and 1 (dotprod) or 4 and 2 (i8mm) rows of the same A
+/// panel layout, for the last, partial row block of a convolution (M mod 8 rows).
+std::span<const UKernel> rowTailKernels();
+/// The row-tail kernel of `main` with the fewest rows that still covers `rows` valid rows
+/// (rows < main.tileM), or nullptr when none is smaller than `main` itself.
+const UKernel *findRowTailKernel(const UKernel &main, int rows);
 /// The kernel for a GEMM strategy kind and operand dtype; nullptr if there is none.
 const UKernel *findUKernel(passes::ConvImpl::Kind kind, ir::DType dtype);
 /// The kernel with this name; nullptr if unknown.

@@ -104,7 +104,8 @@ QemuSetup qemuSetup() {
 ProgramResult runHarness(const UKernel &k, const std::string &so, const std::string &cpu) {
   return runUnderQemu(qemuSetup(), cpu, harnessPath(),
                       {so, ukernelTestSymbol(k), std::to_string(k.tileM), std::to_string(k.tileN),
-                       std::to_string(k.tileK), k.dtype == ir::DType::Int8 ? "s8" : "u8"},
+                       std::to_string(k.tileK), k.dtype == ir::DType::Int8 ? "s8" : "u8",
+                       std::to_string(k.aPanelRows())},
                       120);
 }
 
@@ -170,6 +171,44 @@ TEST_CASE("each micro-kernel is exact under qemu on its weakest core", "[ukernel
       CHECK(r.ok());
       CHECK(r.output.find(std::string(k.name) + ": all 120 cases exact") != std::string::npos);
     }
+  }
+}
+
+TEST_CASE("each row-tail kernel is exact under qemu on its weakest core", "[ukernel][qemu]") {
+  REQUIRE(rowTailKernels().size() == 8);
+  for (const UKernel &k : rowTailKernels()) {
+    DYNAMIC_SECTION(k.name) {
+      passes::Target target = targetFor(k);
+      std::string log;
+      std::string so = buildKernelLibrary(k, target, std::string(k.name), &log);
+      INFO(log);
+      REQUIRE(!so.empty());
+      ProgramResult r = runHarness(k, so, target.qemuCpu());
+      INFO("qemu -cpu " << target.qemuCpu() << ": " << r.error << "\n" << r.output);
+      CHECK(r.ok());
+      CHECK(r.output.find(std::string(k.name) + ": all 120 cases exact") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("the row tail of a partial row block uses the smallest kernel covering it", "[ukernel]") {
+  const UKernel &dot = *findUKernel("dotprod_s8_8x12x4");
+  const UKernel &mm = *findUKernel("i8mm_u8_8x12x8");
+  CHECK(findRowTailKernel(dot, 1)->name == "dotprod_s8_1x12x4");
+  CHECK(findRowTailKernel(dot, 3)->name == "dotprod_s8_4x12x4");
+  CHECK(findRowTailKernel(dot, 4)->name == "dotprod_s8_4x12x4");
+  CHECK(findRowTailKernel(dot, 5) == nullptr);
+  CHECK(findRowTailKernel(mm, 1)->name == "i8mm_u8_2x12x8");
+  CHECK(findRowTailKernel(mm, 2)->name == "i8mm_u8_2x12x8");
+  CHECK(findRowTailKernel(mm, 3)->name == "i8mm_u8_4x12x8");
+  CHECK(findRowTailKernel(mm, 7) == nullptr);
+  CHECK(findRowTailKernel(*findUKernel("neon_s8_4x4x16"), 1) == nullptr);
+  for (const UKernel &k : rowTailKernels()) {
+    INFO(k.name);
+    CHECK(k.aPanelRows() == 8);
+    CHECK(k.aBlockBytes() == 8 * k.tileK);
+    CHECK(std::string(k.asmTemplate).find("// @mca-begin") != std::string::npos);
+    CHECK(k.llvmAsm().find("{") == std::string::npos);
   }
 }
 
