@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages mtc needs to build, test and run (idempotent; run as root).
 set -euo pipefail
 PKGS=(
-  cmake ninja-build g++ python3 git
+  cmake ninja-build g++ python3 python3-numpy git
   llvm-19-dev clang-19 lld-19 llvm-19-tools
   g++-aarch64-linux-gnu qemu-user
   libfmt-dev catch2 libcli11-dev libzip-dev libgemmlowp-dev

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test: the parser, printer and .npy/.npz reader
-# under AddressSanitizer + UndefinedBehaviorSanitizer, then all Catch2 unit tests and the
-# lit + FileCheck tests through ctest.
+# under AddressSanitizer + UndefinedBehaviorSanitizer, then through ctest all Catch2 unit tests,
+# the lit + FileCheck tests and the CI subset of the end-to-end tests (scripts/e2e.sh; the full
+# set, with the 33 TVM workloads, is `bash scripts/e2e.sh --full`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh

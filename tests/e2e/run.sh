@@ -28,6 +28,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ -x "$mtc" ] || { echo "error: $mtc not found (build first or set MTC_BIN)" >&2; exit 2; }
+/usr/bin/python3 -c "import numpy" 2>/dev/null ||
+  { echo "error: /usr/bin/python3 cannot import numpy (install the Debian package python3-numpy)" >&2; exit 2; }
 work="${keep:-$(mktemp -d)}"
 mkdir -p "$work"
 [ -n "$keep" ] || trap 'rm -rf "$work"' EXIT
@@ -45,7 +47,7 @@ for dir in "$work"/cases/*/; do
   for t in $targets; do
     tag="${t//+/_}"
     so="$dir/$tag.so"
-    start=$(date +%s.%N)
+    start=$(date +%s%N)
     if "$mtc" compile "$dir/model.relay" "${params[@]}" --target "$t" -o "$so" --quiet \
          >"$dir/$tag.compile.txt" 2>&1 &&
        "$mtc" run "$so" "${inputs[@]}" --output-dir "$dir/$tag" >"$dir/$tag.run.txt" 2>&1; then
@@ -54,9 +56,10 @@ for dir in "$work"/cases/*/; do
     else
       ok=0
     fi
-    secs=$(echo "$(date +%s.%N) - $start" | bc)
+    tenths=$((($(date +%s%N) - start) / 100000000))
+    secs="$((tenths / 10)).$((tenths % 10))"
     if [ "$ok" = 1 ]; then
-      pass=$((pass + 1)); printf "PASS %-40s %-16s %6.1fs\n" "$case_name" "$t" "$secs"
+      pass=$((pass + 1)); printf "PASS %-40s %-16s %6ss\n" "$case_name" "$t" "$secs"
     else
       fail=$((fail + 1)); failed+=("$case_name/$t")
       printf "FAIL %-40s %-16s (see %s)\n" "$case_name" "$t" "$dir$tag.*.txt"
