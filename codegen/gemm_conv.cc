@@ -136,9 +136,9 @@ struct GemmEmitter {
     const int64_t panelStride = p.kBlocks * uk.tileN * uk.tileK;
     llvm::Value *bPanel = bb.CreateInBoundsGEP(bb.getInt8Ty(), ctx.inputs.at(1).ptr,
                                                bb.CreateMul(nb, i64(bb, panelStride)));
-    // The partial row block runs the row-tail kernel: it reads the same panel layout and
-    // writes only its own rows of the tile.
-    const aarch64::UKernel &k = rows < uk.tileM ? *p.rowTail : uk;
+    // A partial block runs a tail kernel: it reads the same panels and writes only its own
+    // corner of the tile.
+    const aarch64::UKernel &k = p.kernelFor(rows, cols);
     aarch64::emitUKernelCall(bb, k, panel, bPanel, tile, i64(bb, p.kBlocks), i64(bb, uk.tileN));
     epilogueTile(batch, m0, rows, bb.CreateMul(nb, i64(bb, uk.tileN)), cols);
   }
@@ -222,13 +222,23 @@ int64_t GemmConvPlan::scratchBytes() const {
   return rowBufOffset() + kBlocks * kernel->tileK;
 }
 
+const aarch64::UKernel &GemmConvPlan::kernelFor(int64_t rows, int64_t cols) const {
+  const bool fullRows = rows == kernel->tileM, fullCols = cols == kernel->tileN;
+  if (fullRows && fullCols) return *kernel;
+  return fullCols ? *tailM : fullRows ? *tailN : *tailMN;
+}
+
 std::string GemmConvPlan::describe() const {
   passes::ConvImpl impl;
   impl.kind = kernel->kind;
   impl.tiles = {kernel->tileM, kernel->tileN, kernel->tileK};
   std::string how = packing == GemmPacking::Units ? "im2col units" : "im2col rows";
   if (pointwise) how = "pointwise, " + how;
-  if (mRem && rowTail && rowTail != kernel) how += "; rows tail " + std::string(rowTail->name);
+  std::string tails;
+  for (const aarch64::UKernel *t : {tailM, tailN, tailMN})
+    if (t && t != kernel && tails.find(t->name) == std::string::npos)
+      tails += (tails.empty() ? "; tails " : ", ") + std::string(t->name);
+  how += tails;
   return impl.name() + " (" + std::string(kernel->name) + ", " + how + ")";
 }
 
@@ -269,10 +279,14 @@ std::optional<GemmConvPlan> planGemmConv(const ir::CallNode *call, const passes:
   p.packing = p.g.inC % p.kernel->tileK == 0 ? GemmPacking::Units : GemmPacking::Rows;
   p.pointwise = p.g.kH == 1 && p.g.kW == 1 && p.g.strideH == 1 && p.g.strideW == 1 &&
                 p.g.padTop == 0 && p.g.padLeft == 0 && p.g.padBottom == 0 && p.g.padRight == 0;
-  p.rowTail = p.kernel;
-  if (p.mRem)
-    if (const aarch64::UKernel *t = aarch64::findRowTailKernel(*p.kernel, static_cast<int>(p.mRem)))
-      p.rowTail = t;
+  auto tail = [&](int64_t rows, int64_t cols) {
+    const aarch64::UKernel *t = aarch64::findTailKernel(*p.kernel, static_cast<int>(rows),
+                                                        static_cast<int>(cols));
+    return t ? t : p.kernel;
+  };
+  p.tailM = p.mRem ? tail(p.mRem, tn) : p.kernel;
+  p.tailN = p.nRem ? tail(tm, p.nRem) : p.kernel;
+  p.tailMN = p.mRem && p.nRem ? tail(p.mRem, p.nRem) : p.kernel;
   return p;
 }
 

@@ -39,9 +39,12 @@ struct GemmConvPlan {
   GemmPacking packing = GemmPacking::Units;
   /// No padding and stride 1 with a 1x1 kernel: im2col row m is input pixel m.
   bool pointwise = false;
-  /// The kernel of the last, partial row block (mRem rows): a row-tail kernel when one covers
-  /// them with fewer rows than `kernel` (aarch64::findRowTailKernel), else `kernel`.
-  const aarch64::UKernel *rowTail = nullptr;
+  /// The kernels of the partial blocks: last row block x full column block (tailM), full row
+  /// block x last column block (tailN), and both partial (tailMN). A tail kernel when one covers
+  /// the valid outputs with a smaller tile than `kernel` (aarch64::findTailKernel), else `kernel`.
+  const aarch64::UKernel *tailM = nullptr, *tailN = nullptr, *tailMN = nullptr;
+  /// The kernel of a block with `rows` valid rows and `cols` valid columns.
+  const aarch64::UKernel &kernelFor(int64_t rows, int64_t cols) const;
   int64_t panelBytes() const;
   /// Offset of the row buffer (K_pad bytes, GemmPacking::Rows only) in the scratch: the panel
   /// comes first, the row buffer after it on a 64-byte boundary.

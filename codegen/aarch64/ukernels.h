@@ -47,17 +47,21 @@ struct UKernel {
   /// LLVM inline-asm constraints: outputs $0..$3 = {a},{b},{c},{k} (early-clobber), input
   /// $4 = {ldc}, inputs $5..$8 tied to $0..$3, then clobbers v0-v31, cc, memory.
   std::string_view constraints;
-  /// Rows per k-block of the A panel it reads (0: tileM). A row-tail kernel computes the first
-  /// tileM rows of a panel packed for a kernel with more rows (rowTailKernels()).
-  int panelRows = 0;
+  /// Rows per k-block of the A panel and columns per k-block of the B panel it reads (0: tileM,
+  /// tileN). A tail kernel computes the first tileM x tileN corner of panels packed for a
+  /// larger kernel (tailKernels()).
+  int panelRows = 0, panelCols = 0;
 
   /// Rows per k-block of the A panel.
   int aPanelRows() const { return panelRows ? panelRows : tileM; }
+  /// Columns per k-block of the B panel.
+  int bPanelCols() const { return panelCols ? panelCols : tileN; }
   /// MACs of one k-block (tileM·tileN·tileK).
   int macsPerBlock() const { return tileM * tileN * tileK; }
-  /// Bytes of one k-block of the A panel (aPanelRows()·tileK) and of the B panel (tileN·tileK).
+  /// Bytes of one k-block of the A panel (aPanelRows()·tileK) and of the B panel
+  /// (bPanelCols()·tileK).
   int aBlockBytes() const { return aPanelRows() * tileK; }
-  int bBlockBytes() const { return tileN * tileK; }
+  int bBlockBytes() const { return bPanelCols() * tileK; }
   /// The LLVM inline-asm text: placeholders replaced by $N / mnemonic prefixes.
   std::string llvmAsm() const;
   /// The template with `{su}` expanded and operands left as {a}..{ldc} (for tools and docs).
@@ -66,13 +70,13 @@ struct UKernel {
 
 /// All micro-kernels (6: neon, dotprod, i8mm x int8, uint8).
 std::span<const UKernel> ukernelTable();
-/// Row-tail kernels (codegen/aarch64/ukernels_tail.cc): for the 8-row dotprod and i8mm kernels,
-/// variants computing only the first 4 and 1 (dotprod) or 4 and 2 (i8mm) rows of the same A
-/// panel layout, for the last, partial row block of a convolution (M mod 8 rows).
-std::span<const UKernel> rowTailKernels();
-/// The row-tail kernel of `main` with the fewest rows that still covers `rows` valid rows
-/// (rows < main.tileM), or nullptr when none is smaller than `main` itself.
-const UKernel *findRowTailKernel(const UKernel &main, int rows);
+/// Tail kernels (codegen/aarch64/ukernels_tail.cc): for the 8x12 dotprod and i8mm kernels,
+/// variants computing only a rows x cols corner (rows 1/4/8 for dotprod, 2/4/8 for i8mm; cols
+/// 4/8/12) of the same panels, for the partial last row and column blocks of a convolution.
+std::span<const UKernel> tailKernels();
+/// The smallest tail kernel of `main` covering `rows` x `cols` valid outputs, or nullptr when
+/// none is smaller than `main` itself.
+const UKernel *findTailKernel(const UKernel &main, int rows, int cols);
 /// The kernel for a GEMM strategy kind and operand dtype; nullptr if there is none.
 const UKernel *findUKernel(passes::ConvImpl::Kind kind, ir::DType dtype);
 /// The kernel with this name; nullptr if unknown.

@@ -1,13 +1,14 @@
-// mtc — row-tail micro-kernels: the last row block of a convolution holds M mod 8 valid rows,
-// and the 8-row kernels would compute all 8 (7 of them wasted when M mod 8 = 1, e.g. a 1x1
-// classifier or a 7x7 feature map). These variants read the same packed A panel (8 rows per
-// k-block) but compute only its first 4 / 1 (dotprod) or 4 / 2 (i8mm) rows. Their asm is
-// generated here from the same register plan as the hand-scheduled 8-row kernels.
+// mtc — tail micro-kernels: the last row block of a convolution holds M mod 8 valid rows and
+// the last column block N mod 12 valid columns, and the 8x12 kernels would compute all of them
+// (7 of 8 rows wasted when M mod 8 = 1, e.g. a 1x1 classifier or a 7x7 feature map; 8 of 72
+// columns for N = 64). These variants read the same packed panels (8 rows per A k-block, 12
+// columns per B k-block) but compute only a 1/4/8 x 4/8/12 (dotprod) or 2/4/8 x 4/8/12 (i8mm)
+// corner of the tile. Their asm is generated here; the 8x12 kernels stay hand-scheduled.
 // SPDX-License-Identifier: Apache-2.0
 #include "codegen/aarch64/ukernels.h"
 
-#include <array>
 #include <string>
+#include <vector>
 
 namespace mtc::codegen::aarch64 {
 namespace {
@@ -21,68 +22,81 @@ constexpr std::string_view kConstraints =
     "~{v26},~{v27},~{v28},~{v29},~{v30},~{v31},~{cc},~{memory}";
 
 std::string v(int i) { return "v" + std::to_string(i); }
+std::string q(int i) { return "q" + std::to_string(i); }
+std::string imm(int i) { return "#" + std::to_string(i); }
 
-void zero(std::string &s, int first, int count) {
-  for (int i = 0; i < count; ++i) s += "  movi " + v(first + i) + ".4s, #0\n";
-}
+// Register plan shared by the generated kernels: A in v0-v3, B in v4-v9, the accumulators in
+// the top `count` registers v(32 - count)..v31 (count <= 16 here, so nothing overlaps).
+int accBase(int count) { return 32 - count; }
 
-// Stores rows of 12 int32 held as acc(m, j) = v(first + 3m + j), lanes C[m][4j..4j+3].
-void storeRows(std::string &s, int first, int rows) {
+// Stores `rows` rows of `cols` int32 from acc(m, j) = v(base + (cols/4)·m + j), lanes
+// C[m][4j..4j+3].
+void storeRows(std::string &s, int base, int rows, int cols) {
+  const int nj = cols / 4;
   for (int m = 0; m < rows; ++m) {
     if (m) s += "  add {c}, {c}, {ldc}\n";
-    s += "  stp q" + std::to_string(first + 3 * m) + ", q" + std::to_string(first + 3 * m + 1) +
-         ", [{c}]\n  str q" + std::to_string(first + 3 * m + 2) + ", [{c}, #32]\n";
+    const int r = base + nj * m;
+    if (nj >= 2) s += "  stp " + q(r) + ", " + q(r + 1) + ", [{c}]\n";
+    if (nj != 2) s += "  str " + q(r + nj - 1) + ", [{c}" + (nj == 3 ? ", #32" : "") + "]\n";
   }
 }
 
-// dotprod, rows 4 or 1 of an 8x4 A block (32 bytes per k-block), B 12x4 (48 bytes).
-// rows 4: acc(m, j) = v(8 + 3m + j); A rows 0-3 of a block are its first 16 bytes (one q).
-// rows 1: A row 0 is the block's first 4 bytes (one s); the two k-blocks of an iteration use
-//         separate accumulators v8-v10 / v11-v13 (one chain per sdot would be latency-bound),
-//         added at the end.
-std::string dotprodRows(int rows) {
-  const bool one = rows == 1;
-  const char *aLoad = one ? "ldr s" : "ldr q";
+// dotprod over an 8x4 A block (32 bytes per k-block) and a 12x4 B block (48 bytes): rows 1, 4
+// or 8, columns 4, 8 or 12 (the first cols/4 q registers of each B block). rows 8: A rows 0-3
+// and 4-7 are the block's two q; rows 4: its first q; rows 1: its first 4 bytes (an s load),
+// and the two k-blocks of an iteration use separate accumulators (summed at the end) so the
+// few sdot chains are not latency-bound.
+std::string dotprodTile(int rows, int cols) {
+  const int nj = cols / 4, aRegs = rows == 8 ? 2 : 1;
+  const bool split = rows == 1;
+  const int count = rows * nj * (split ? 2 : 1), base = accBase(count);
   std::string s;
-  zero(s, 8, one ? 6 : 3 * rows);
-  auto block = [&](int aReg, int bReg, int accBase) {
+  for (int i = 0; i < count; ++i) s += "  movi " + v(base + i) + ".4s, #0\n";
+  auto loads = [&](int blk) {
+    for (int r = 0; r < aRegs; ++r)
+      s += std::string(rows == 1 ? "  ldr s" : "  ldr q") + std::to_string(2 * blk + r) +
+           ", [{a}, " + imm(32 * blk + 16 * r) + "]\n";
+    for (int j = 0; j < nj; ++j)
+      s += "  ldr " + q(4 + nj * blk + j) + ", [{b}, " + imm(48 * blk + 16 * j) + "]\n";
+  };
+  auto dots = [&](int blk) {
+    const int accs = split && blk ? base + rows * nj : base;
     for (int m = 0; m < rows; ++m)
-      for (int j = 0; j < 3; ++j)
-        s += "  {su}dot " + v(accBase + 3 * m + j) + ".4s, " + v(bReg + j) + ".16b, " + v(aReg) +
-             ".4b[" + std::to_string(m) + "]\n";
+      for (int j = 0; j < nj; ++j)
+        s += "  {su}dot " + v(accs + nj * m + j) + ".4s, " + v(4 + nj * blk + j) + ".16b, " +
+             v(2 * blk + m / 4) + ".4b[" + std::to_string(m % 4) + "]\n";
   };
   s += "  subs {k}, {k}, #2\n  b.lt 2f\n1:\n  // @mca-begin\n";
-  s += std::string("  ") + aLoad + "0, [{a}]\n  " + aLoad + "1, [{a}, #32]\n";
-  for (int j = 0; j < 6; ++j) s += "  ldr q" + std::to_string(2 + j) + ", [{b}, #" + std::to_string(16 * j) + "]\n";
-  block(0, 2, 8);
-  block(1, 5, one ? 11 : 8);
+  loads(0);
+  loads(1);
+  dots(0);
+  dots(1);
   s += "  add {a}, {a}, #64\n  add {b}, {b}, #96\n  subs {k}, {k}, #2\n  // @mca-end\n  b.ge 1b\n";
   s += "2:\n  // k is now -1 (one k-block left) or -2 (none)\n  tbz {k}, #0, 3f\n";
-  s += std::string("  ") + aLoad + "0, [{a}]\n";
-  for (int j = 0; j < 3; ++j) s += "  ldr q" + std::to_string(2 + j) + ", [{b}, #" + std::to_string(16 * j) + "]\n";
-  block(0, 2, 8);
+  loads(0);
+  dots(0);
   s += "3:\n";
-  if (one)
-    for (int j = 0; j < 3; ++j) s += "  add " + v(8 + j) + ".4s, " + v(8 + j) + ".4s, " + v(11 + j) + ".4s\n";
-  storeRows(s, 8, rows);
+  if (split)
+    for (int j = 0; j < nj; ++j)
+      s += "  add " + v(base + j) + ".4s, " + v(base + j) + ".4s, " + v(base + nj + j) + ".4s\n";
+  storeRows(s, base, rows, cols);
   return s;
 }
 
-// i8mm, rows 4 or 2 of an 8x8 A block (64 bytes per k-block; row pair i = bytes 16i..16i+15),
-// B 12x8 (96 bytes, 6 column pairs). acc(i, j) = v(8 + 6i + j) holds the 2x2 block of rows
-// 2i, 2i+1 and columns 2j, 2j+1; the store de-interleaves with zip1/zip2 on 64-bit lanes.
-std::string i8mmRows(int rows) {
-  const int pairs = rows / 2;
+// i8mm over an 8x8 A block (64 bytes per k-block; row pair i = bytes 16i..16i+15) and a 12x8
+// B block (96 bytes; column pair j = bytes 16j..16j+15): rows 2, 4 or 8, columns 4, 8 or 12.
+// acc(i, j) = v(base + (cols/2)·i + j) holds the 2x2 block of rows 2i, 2i+1 and columns 2j,
+// 2j+1; the store de-interleaves with zip1 / zip2 on 64-bit lanes into v0-v5.
+std::string i8mmTile(int rows, int cols) {
+  const int pi = rows / 2, pj = cols / 2, count = pi * pj, base = accBase(count);
   std::string s;
-  zero(s, 8, 6 * pairs);
+  for (int i = 0; i < count; ++i) s += "  movi " + v(base + i) + ".4s, #0\n";
   auto block = [&](int aOff, int bOff) {
-    for (int i = 0; i < pairs; ++i)
-      s += "  ldr q" + std::to_string(i) + ", [{a}, #" + std::to_string(aOff + 16 * i) + "]\n";
-    for (int j = 0; j < 6; ++j)
-      s += "  ldr q" + std::to_string(2 + j) + ", [{b}, #" + std::to_string(bOff + 16 * j) + "]\n";
-    for (int i = 0; i < pairs; ++i)
-      for (int j = 0; j < 6; ++j)
-        s += "  {su}mmla " + v(8 + 6 * i + j) + ".4s, " + v(i) + ".16b, " + v(2 + j) + ".16b\n";
+    for (int i = 0; i < pi; ++i) s += "  ldr " + q(i) + ", [{a}, " + imm(aOff + 16 * i) + "]\n";
+    for (int j = 0; j < pj; ++j) s += "  ldr " + q(4 + j) + ", [{b}, " + imm(bOff + 16 * j) + "]\n";
+    for (int i = 0; i < pi; ++i)
+      for (int j = 0; j < pj; ++j)
+        s += "  {su}mmla " + v(base + pj * i + j) + ".4s, " + v(i) + ".16b, " + v(4 + j) + ".16b\n";
   };
   s += "  subs {k}, {k}, #2\n  b.lt 2f\n1:\n  // @mca-begin\n";
   block(0, 0);
@@ -91,31 +105,52 @@ std::string i8mmRows(int rows) {
   s += "2:\n  // k is now -1 (one k-block left) or -2 (none)\n  tbz {k}, #0, 3f\n";
   block(0, 0);
   s += "3:\n";
-  for (int i = 0; i < pairs; ++i) {
-    const int base = 8 + 6 * i;
+  const int nq = cols / 4;
+  for (int i = 0; i < pi; ++i) {
+    const int r = base + pj * i;
     for (int h = 0; h < 2; ++h)
-      for (int j = 0; j < 3; ++j)
-        s += std::string(h ? "  zip2 " : "  zip1 ") + v(3 * h + j) + ".2d, " + v(base + 2 * j) +
-             ".2d, " + v(base + 2 * j + 1) + ".2d\n";
-    if (i) s += "  add {c}, {c}, {ldc}\n";
-    s += "  stp q0, q1, [{c}]\n  str q2, [{c}, #32]\n  add {c}, {c}, {ldc}\n";
-    s += "  stp q3, q4, [{c}]\n  str q5, [{c}, #32]\n";
+      for (int t = 0; t < nq; ++t)
+        s += std::string(h ? "  zip2 " : "  zip1 ") + v(3 * h + t) + ".2d, " + v(r + 2 * t) +
+             ".2d, " + v(r + 2 * t + 1) + ".2d\n";
+    for (int h = 0; h < 2; ++h) {
+      if (i || h) s += "  add {c}, {c}, {ldc}\n";
+      const int t0 = 3 * h;
+      if (nq >= 2) s += "  stp " + q(t0) + ", " + q(t0 + 1) + ", [{c}]\n";
+      if (nq != 2) s += "  str " + q(t0 + nq - 1) + ", [{c}" + (nq == 3 ? ", #32" : "") + "]\n";
+    }
   }
   return s;
 }
 
+// Every (rows, cols) tile smaller than the 8x12 main kernels, for both operand dtypes.
 struct TailTable {
-  std::array<std::string, 4> text{dotprodRows(4), dotprodRows(1), i8mmRows(4), i8mmRows(2)};
-  std::array<UKernel, 8> kernels{{
-      {"dotprod_s8_4x12x4", Kind::GemmDotprod, 4, 12, 4, ir::DType::Int8, kFeatDotprod, 2, text[0], kConstraints, 8},
-      {"dotprod_u8_4x12x4", Kind::GemmDotprod, 4, 12, 4, ir::DType::UInt8, kFeatDotprod, 2, text[0], kConstraints, 8},
-      {"dotprod_s8_1x12x4", Kind::GemmDotprod, 1, 12, 4, ir::DType::Int8, kFeatDotprod, 2, text[1], kConstraints, 8},
-      {"dotprod_u8_1x12x4", Kind::GemmDotprod, 1, 12, 4, ir::DType::UInt8, kFeatDotprod, 2, text[1], kConstraints, 8},
-      {"i8mm_s8_4x12x8", Kind::GemmI8mm, 4, 12, 8, ir::DType::Int8, kFeatI8mm, 2, text[2], kConstraints, 8},
-      {"i8mm_u8_4x12x8", Kind::GemmI8mm, 4, 12, 8, ir::DType::UInt8, kFeatI8mm, 2, text[2], kConstraints, 8},
-      {"i8mm_s8_2x12x8", Kind::GemmI8mm, 2, 12, 8, ir::DType::Int8, kFeatI8mm, 2, text[3], kConstraints, 8},
-      {"i8mm_u8_2x12x8", Kind::GemmI8mm, 2, 12, 8, ir::DType::UInt8, kFeatI8mm, 2, text[3], kConstraints, 8},
-  }};
+  std::vector<std::string> names, texts;
+  std::vector<UKernel> kernels;
+  TailTable() {
+    struct Shape { Kind kind; const char *family; int rows, cols, tileK; unsigned feat; };
+    std::vector<Shape> shapes;
+    for (int rows : {1, 4, 8})
+      for (int cols : {4, 8, 12})
+        if (rows != 8 || cols != 12) shapes.push_back({Kind::GemmDotprod, "dotprod", rows, cols, 4, kFeatDotprod});
+    for (int rows : {2, 4, 8})
+      for (int cols : {4, 8, 12})
+        if (rows != 8 || cols != 12) shapes.push_back({Kind::GemmI8mm, "i8mm", rows, cols, 8, kFeatI8mm});
+    // Reserve first: the kernels keep string_views into these strings.
+    names.reserve(2 * shapes.size());
+    texts.reserve(shapes.size());
+    kernels.reserve(2 * shapes.size());
+    for (const Shape &sh : shapes) {
+      texts.push_back(sh.kind == Kind::GemmDotprod ? dotprodTile(sh.rows, sh.cols)
+                                                   : i8mmTile(sh.rows, sh.cols));
+      for (ir::DType t : {ir::DType::Int8, ir::DType::UInt8}) {
+        names.push_back(std::string(sh.family) + (t == ir::DType::Int8 ? "_s8_" : "_u8_") +
+                        std::to_string(sh.rows) + "x" + std::to_string(sh.cols) + "x" +
+                        std::to_string(sh.tileK));
+        kernels.push_back({names.back(), sh.kind, sh.rows, sh.cols, sh.tileK, t, sh.feat, 2,
+                           texts.back(), kConstraints, 8, 12});
+      }
+    }
+  }
 };
 
 const TailTable &tailTable() {
@@ -125,16 +160,17 @@ const TailTable &tailTable() {
 
 } // namespace
 
-std::span<const UKernel> rowTailKernels() { return tailTable().kernels; }
+std::span<const UKernel> tailKernels() { return tailTable().kernels; }
 
-const UKernel *findRowTailKernel(const UKernel &main, int rows) {
+const UKernel *findTailKernel(const UKernel &main, int rows, int cols) {
   const UKernel *best = nullptr;
-  for (const UKernel &k : rowTailKernels())
-    if (k.kind == main.kind && k.dtype == main.dtype && k.tileN == main.tileN &&
-        k.tileK == main.tileK && k.aPanelRows() == main.tileM && k.tileM >= rows &&
-        k.tileM < main.tileM && (!best || k.tileM < best->tileM))
+  for (const UKernel &k : tailKernels())
+    if (k.kind == main.kind && k.dtype == main.dtype && k.tileK == main.tileK &&
+        k.aPanelRows() == main.tileM && k.bPanelCols() == main.tileN && k.tileM >= rows &&
+        k.tileN >= cols &&
+        (!best || k.tileM * k.tileN < best->tileM * best->tileN))
       best = &k;
-  return best;
+  return best && best->tileM * best->tileN < main.tileM * main.tileN ? best : nullptr;
 }
 
 } // namespace mtc::codegen::aarch64

@@ -3,13 +3,13 @@
  *
  * Built with aarch64-linux-gnu-gcc and run under qemu-aarch64 by tests/unit/ukernel_test.cc:
  *
- *   ukernel_harness LIB.so SYMBOL TILE_M TILE_N TILE_K s8|u8 [PANEL_M]
+ *   ukernel_harness LIB.so SYMBOL TILE_M TILE_N TILE_K s8|u8 [PANEL_M PANEL_N]
  *
  * SYMBOL is `void f(const void *a, const void *b, int32_t *c, int64_t kblocks, int64_t ldc)`
  * computing C[m][n] = sum_k A[m][k] * B[n][k] over packed panels (A: kblocks blocks of
- * PANEL_M x TILE_K bytes of which the kernel reads the first TILE_M rows (PANEL_M defaults to
- * TILE_M; a row-tail kernel has TILE_M < PANEL_M), B: kblocks blocks of TILE_N x TILE_K bytes,
- * C: TILE_M rows of stride ldc int32).
+ * PANEL_M x TILE_K bytes of which the kernel reads the first TILE_M rows, B: kblocks blocks of
+ * PANEL_N x TILE_K bytes of which it reads the first TILE_N columns (the panels default to the
+ * tile; a tail kernel has a smaller tile), C: TILE_M rows of TILE_N int32, row stride ldc).
  * Every case places A, B and C so that they end exactly at an inaccessible page (an over-read
  * or over-write faults), surrounds C's rows with sentinels (a stray store is reported), checks
  * that the panels are left unchanged and that the callee-saved d8-d15 survive the call.
@@ -107,10 +107,10 @@ static unsigned char fill_byte(enum pattern p, int which, int is_signed) {
   return (unsigned char)(v & 0xff);
 }
 
-static int run_case(kernel_fn fn, int tm, int pm, int tn, int tk, int is_signed, int64_t kb,
-                    int ldc, enum pattern p, const char *sym) {
+static int run_case(kernel_fn fn, int tm, int pm, int tn, int pn, int tk, int is_signed,
+                    int64_t kb, int ldc, enum pattern p, const char *sym) {
   size_t k = (size_t)kb * (size_t)tk;
-  size_t a_size = (size_t)pm * k, b_size = (size_t)tn * k;
+  size_t a_size = (size_t)pm * k, b_size = (size_t)pn * k;
   /* C ends exactly at the guard page: its last row is the last tn int32. */
   size_t c_elems = (size_t)(tm - 1) * (size_t)ldc + (size_t)tn;
   guarded ga, gb, gc;
@@ -153,7 +153,7 @@ static int run_case(kernel_fn fn, int tm, int pm, int tn, int tk, int is_signed,
           /* Panel index of (row, kk): block kk / tk, then row, then kk % tk. */
           size_t blk = kk / (size_t)tk, off = kk % (size_t)tk;
           unsigned char av = a[(blk * (size_t)pm + (size_t)m) * (size_t)tk + off];
-          unsigned char bv = b[(blk * (size_t)tn + (size_t)n) * (size_t)tk + off];
+          unsigned char bv = b[(blk * (size_t)pn + (size_t)n) * (size_t)tk + off];
           int64_t x = is_signed ? (int64_t)(int8_t)av : (int64_t)av;
           int64_t y = is_signed ? (int64_t)(int8_t)bv : (int64_t)bv;
           sum += x * y;
@@ -178,15 +178,16 @@ static int run_case(kernel_fn fn, int tm, int pm, int tn, int tk, int is_signed,
 }
 
 int main(int argc, char **argv) {
-  if (argc != 7 && argc != 8) {
-    fprintf(stderr, "usage: %s LIB.so SYMBOL TILE_M TILE_N TILE_K s8|u8 [PANEL_M]\n", argv[0]);
+  if (argc != 7 && argc != 9) {
+    fprintf(stderr, "usage: %s LIB.so SYMBOL TILE_M TILE_N TILE_K s8|u8 [PANEL_M PANEL_N]\n", argv[0]);
     return 2;
   }
   const char *lib = argv[1], *sym = argv[2];
   int tm = atoi(argv[3]), tn = atoi(argv[4]), tk = atoi(argv[5]);
   int is_signed = strcmp(argv[6], "s8") == 0;
-  int pm = argc == 8 ? atoi(argv[7]) : tm;
-  if (tm <= 0 || tn <= 0 || tk <= 0 || pm < tm || (!is_signed && strcmp(argv[6], "u8") != 0)) {
+  int pm = argc == 9 ? atoi(argv[7]) : tm, pn = argc == 9 ? atoi(argv[8]) : tn;
+  if (tm <= 0 || tn <= 0 || tk <= 0 || pm < tm || pn < tn ||
+      (!is_signed && strcmp(argv[6], "u8") != 0)) {
     fprintf(stderr, "%s: bad tile or dtype arguments\n", argv[0]);
     return 2;
   }
@@ -208,7 +209,7 @@ int main(int argc, char **argv) {
       for (int strided = 0; strided < 2; ++strided) {
         int ldc = strided ? tn + 5 : tn;
         ++cases;
-        passed += run_case(fn, tm, pm, tn, tk, is_signed, kblocks[i], ldc, (enum pattern)p, sym);
+        passed += run_case(fn, tm, pm, tn, pn, tk, is_signed, kblocks[i], ldc, (enum pattern)p, sym);
       }
     }
   }

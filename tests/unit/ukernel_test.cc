@@ -105,7 +105,7 @@ ProgramResult runHarness(const UKernel &k, const std::string &so, const std::str
   return runUnderQemu(qemuSetup(), cpu, harnessPath(),
                       {so, ukernelTestSymbol(k), std::to_string(k.tileM), std::to_string(k.tileN),
                        std::to_string(k.tileK), k.dtype == ir::DType::Int8 ? "s8" : "u8",
-                       std::to_string(k.aPanelRows())},
+                       std::to_string(k.aPanelRows()), std::to_string(k.bPanelCols())},
                       120);
 }
 
@@ -174,9 +174,9 @@ TEST_CASE("each micro-kernel is exact under qemu on its weakest core", "[ukernel
   }
 }
 
-TEST_CASE("each row-tail kernel is exact under qemu on its weakest core", "[ukernel][qemu]") {
-  REQUIRE(rowTailKernels().size() == 8);
-  for (const UKernel &k : rowTailKernels()) {
+TEST_CASE("each tail kernel is exact under qemu on its weakest core", "[ukernel][qemu]") {
+  REQUIRE(tailKernels().size() == 32);
+  for (const UKernel &k : tailKernels()) {
     DYNAMIC_SECTION(k.name) {
       passes::Target target = targetFor(k);
       std::string log;
@@ -191,22 +191,26 @@ TEST_CASE("each row-tail kernel is exact under qemu on its weakest core", "[uker
   }
 }
 
-TEST_CASE("the row tail of a partial row block uses the smallest kernel covering it", "[ukernel]") {
+TEST_CASE("a partial block uses the smallest tail kernel covering it", "[ukernel]") {
   const UKernel &dot = *findUKernel("dotprod_s8_8x12x4");
   const UKernel &mm = *findUKernel("i8mm_u8_8x12x8");
-  CHECK(findRowTailKernel(dot, 1)->name == "dotprod_s8_1x12x4");
-  CHECK(findRowTailKernel(dot, 3)->name == "dotprod_s8_4x12x4");
-  CHECK(findRowTailKernel(dot, 4)->name == "dotprod_s8_4x12x4");
-  CHECK(findRowTailKernel(dot, 5) == nullptr);
-  CHECK(findRowTailKernel(mm, 1)->name == "i8mm_u8_2x12x8");
-  CHECK(findRowTailKernel(mm, 2)->name == "i8mm_u8_2x12x8");
-  CHECK(findRowTailKernel(mm, 3)->name == "i8mm_u8_4x12x8");
-  CHECK(findRowTailKernel(mm, 7) == nullptr);
-  CHECK(findRowTailKernel(*findUKernel("neon_s8_4x4x16"), 1) == nullptr);
-  for (const UKernel &k : rowTailKernels()) {
+  auto name = [](const UKernel *k) { return k ? std::string(k->name) : std::string("none"); };
+  CHECK(name(findTailKernel(dot, 1, 12)) == "dotprod_s8_1x12x4");
+  CHECK(name(findTailKernel(dot, 3, 12)) == "dotprod_s8_4x12x4");
+  CHECK(name(findTailKernel(dot, 8, 4)) == "dotprod_s8_8x4x4");
+  CHECK(name(findTailKernel(dot, 8, 5)) == "dotprod_s8_8x8x4");
+  CHECK(name(findTailKernel(dot, 1, 1)) == "dotprod_s8_1x4x4");
+  CHECK(name(findTailKernel(dot, 5, 9)) == "none");
+  CHECK(name(findTailKernel(mm, 1, 12)) == "i8mm_u8_2x12x8");
+  CHECK(name(findTailKernel(mm, 3, 7)) == "i8mm_u8_4x8x8");
+  CHECK(name(findTailKernel(mm, 8, 2)) == "i8mm_u8_8x4x8");
+  CHECK(name(findTailKernel(*findUKernel("neon_s8_4x4x16"), 1, 1)) == "none");
+  for (const UKernel &k : tailKernels()) {
     INFO(k.name);
     CHECK(k.aPanelRows() == 8);
+    CHECK(k.bPanelCols() == 12);
     CHECK(k.aBlockBytes() == 8 * k.tileK);
+    CHECK(k.bBlockBytes() == 12 * k.tileK);
     CHECK(std::string(k.asmTemplate).find("// @mca-begin") != std::string::npos);
     CHECK(k.llvmAsm().find("{") == std::string::npos);
   }
