@@ -122,13 +122,48 @@ std::string i8mmTile(int rows, int cols) {
   return s;
 }
 
-// Every (rows, cols) tile smaller than the 8x12 main kernels, for both operand dtypes.
+// Armv8.0, rows 1 or 2 of a 4x16 A block (64 bytes per k-block), B 4x16 (64 bytes): the 4x4x16
+// kernel's dataflow for fewer rows. acc(r, c) = v(16 + 4r + c); per row, 4 {su}mull (low 8 k)
+// and 4 {su}mull2 (high 8 k) into v8-v15, each widened and accumulated by {su}adalp; three addp
+// per row leave C[r][0..3] in v(16 + 4r).
+std::string neonTile(int rows) {
+  std::string s;
+  for (int i = 0; i < 4 * rows; ++i) s += "  movi " + v(16 + i) + ".4s, #0\n";
+  s += "  cbz {k}, 2f\n1:\n  // @mca-begin\n";
+  for (int r = 0; r < rows; ++r) s += "  ldr " + q(r) + ", [{a}, " + imm(16 * r) + "]\n";
+  for (int c = 0; c < 4; ++c) s += "  ldr " + q(4 + c) + ", [{b}, " + imm(16 * c) + "]\n";
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < 4; ++c)
+      s += "  {su}mull " + v(8 + c) + ".8h, " + v(r) + ".8b, " + v(4 + c) + ".8b\n";
+    for (int c = 0; c < 4; ++c) {
+      s += "  {su}mull2 " + v(12 + c) + ".8h, " + v(r) + ".16b, " + v(4 + c) + ".16b\n";
+      s += "  {su}adalp " + v(16 + 4 * r + c) + ".4s, " + v(8 + c) + ".8h\n";
+    }
+    for (int c = 0; c < 4; ++c)
+      s += "  {su}adalp " + v(16 + 4 * r + c) + ".4s, " + v(12 + c) + ".8h\n";
+  }
+  s += "  add {a}, {a}, #64\n  add {b}, {b}, #64\n  subs {k}, {k}, #1\n  // @mca-end\n  b.ne 1b\n";
+  s += "2:\n  // reduce: lane c of v(16+4r) = C[r][c]\n";
+  for (int r = 0; r < rows; ++r) {
+    const int a = 16 + 4 * r;
+    s += "  addp " + v(a) + ".4s, " + v(a) + ".4s, " + v(a + 1) + ".4s\n";
+    s += "  addp " + v(a + 1) + ".4s, " + v(a + 2) + ".4s, " + v(a + 3) + ".4s\n";
+    s += "  addp " + v(a) + ".4s, " + v(a) + ".4s, " + v(a + 1) + ".4s\n";
+    if (r) s += "  add {c}, {c}, {ldc}\n";
+    s += "  str " + q(a) + ", [{c}]\n";
+  }
+  return s;
+}
+
+// Every (rows, cols) tile smaller than the 8x12 main kernels, and the 1- and 2-row tiles of the
+// 4x4 Armv8.0 kernel, for both operand dtypes.
 struct TailTable {
   std::vector<std::string> names, texts;
   std::vector<UKernel> kernels;
   TailTable() {
     struct Shape { Kind kind; const char *family; int rows, cols, tileK; unsigned feat; };
     std::vector<Shape> shapes;
+    for (int rows : {1, 2}) shapes.push_back({Kind::GemmNeon, "neon", rows, 4, 16, kFeatNeon});
     for (int rows : {1, 4, 8})
       for (int cols : {4, 8, 12})
         if (rows != 8 || cols != 12) shapes.push_back({Kind::GemmDotprod, "dotprod", rows, cols, 4, kFeatDotprod});
@@ -140,14 +175,17 @@ struct TailTable {
     texts.reserve(shapes.size());
     kernels.reserve(2 * shapes.size());
     for (const Shape &sh : shapes) {
-      texts.push_back(sh.kind == Kind::GemmDotprod ? dotprodTile(sh.rows, sh.cols)
-                                                   : i8mmTile(sh.rows, sh.cols));
+      texts.push_back(sh.kind == Kind::GemmNeon      ? neonTile(sh.rows)
+                      : sh.kind == Kind::GemmDotprod ? dotprodTile(sh.rows, sh.cols)
+                                                     : i8mmTile(sh.rows, sh.cols));
+      const bool neon = sh.kind == Kind::GemmNeon;
       for (ir::DType t : {ir::DType::Int8, ir::DType::UInt8}) {
         names.push_back(std::string(sh.family) + (t == ir::DType::Int8 ? "_s8_" : "_u8_") +
                         std::to_string(sh.rows) + "x" + std::to_string(sh.cols) + "x" +
                         std::to_string(sh.tileK));
-        kernels.push_back({names.back(), sh.kind, sh.rows, sh.cols, sh.tileK, t, sh.feat, 2,
-                           texts.back(), kConstraints, 8, 12});
+        kernels.push_back({names.back(), sh.kind, sh.rows, sh.cols, sh.tileK, t, sh.feat,
+                           neon ? 1 : 2, texts.back(), kConstraints, neon ? 4 : 8,
+                           neon ? 4 : 12});
       }
     }
   }

@@ -175,7 +175,7 @@ TEST_CASE("each micro-kernel is exact under qemu on its weakest core", "[ukernel
 }
 
 TEST_CASE("each tail kernel is exact under qemu on its weakest core", "[ukernel][qemu]") {
-  REQUIRE(tailKernels().size() == 32);
+  REQUIRE(tailKernels().size() == 36);
   for (const UKernel &k : tailKernels()) {
     DYNAMIC_SECTION(k.name) {
       passes::Target target = targetFor(k);
@@ -204,13 +204,16 @@ TEST_CASE("a partial block uses the smallest tail kernel covering it", "[ukernel
   CHECK(name(findTailKernel(mm, 1, 12)) == "i8mm_u8_2x12x8");
   CHECK(name(findTailKernel(mm, 3, 7)) == "i8mm_u8_4x8x8");
   CHECK(name(findTailKernel(mm, 8, 2)) == "i8mm_u8_8x4x8");
-  CHECK(name(findTailKernel(*findUKernel("neon_s8_4x4x16"), 1, 1)) == "none");
+  CHECK(name(findTailKernel(*findUKernel("neon_s8_4x4x16"), 1, 4)) == "neon_s8_1x4x16");
+  CHECK(name(findTailKernel(*findUKernel("neon_u8_4x4x16"), 2, 3)) == "neon_u8_2x4x16");
+  CHECK(name(findTailKernel(*findUKernel("neon_u8_4x4x16"), 3, 4)) == "none");
   for (const UKernel &k : tailKernels()) {
     INFO(k.name);
-    CHECK(k.aPanelRows() == 8);
-    CHECK(k.bPanelCols() == 12);
-    CHECK(k.aBlockBytes() == 8 * k.tileK);
-    CHECK(k.bBlockBytes() == 12 * k.tileK);
+    const bool neon = k.kind == passes::ConvImpl::Kind::GemmNeon;
+    CHECK(k.aPanelRows() == (neon ? 4 : 8));
+    CHECK(k.bPanelCols() == (neon ? 4 : 12));
+    CHECK(k.aBlockBytes() == k.aPanelRows() * k.tileK);
+    CHECK(k.bBlockBytes() == k.bPanelCols() * k.tileK);
     CHECK(std::string(k.asmTemplate).find("// @mca-begin") != std::string::npos);
     CHECK(k.llvmAsm().find("{") == std::string::npos);
   }
