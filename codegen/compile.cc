@@ -204,7 +204,9 @@ std::string formatSummary(const CompileResult &r, const CompileOptions &opts,
       totalMacs += ks.anchorMacs[a];
       ++numConvs;
       if (!ks.fused.empty()) {
-        os << "; epilogue:";
+        os << "; epilogue";
+        if (!ks.epilogueForms[a].empty()) os << " (" << ks.epilogueForms[a] << ")";
+        os << ":";
         for (size_t i = 0; i < ks.fused.size(); ++i) os << (i ? ", " : " ") << ks.fused[i];
       }
       os << "\n";

@@ -304,6 +304,7 @@ void registerGemmConvLowering(LoweringTable &t) {
     }
     GemmEmitter e{ctx, *p, *p->kernel};
     e.emit();
+    if (e.vec && ctx.env.epilogueForms) (*ctx.env.epilogueForms)[ctx.call] = e.vec->form();
   };
   l.implName = [generic](const ir::CallNode *call, const passes::Target &target) {
     if (auto p = planGemmConv(call, target)) return p->describe();

@@ -315,7 +315,7 @@ llvm::Function *emitKernel(llvm::Module &m, const passes::Target &target, Consta
     Buffer to = bufferOf(k.outSlots[0], outArgs[0]);
     b.CreateMemCpy(to.ptr, llvm::Align(1), from.ptr, llvm::Align(1), src.bytes());
   } else {
-    KernelEnv env{m, target, b, pool};
+    KernelEnv env{m, target, b, pool, &call.epilogueForms};
     InlineEmitter em(env);
     for (size_t i = 0; i < k.leaves.size(); ++i) {
       const int s = k.leaves[i].second;
@@ -407,6 +407,8 @@ std::optional<LoweredModule> lowerModule(const ir::Module &m, const passes::Targ
       sum.impls.push_back(l->implName ? l->implName(s.anchor, target) : "generic");
       sum.anchorMacs.push_back(l->macs ? l->macs(s.anchor) : 0);
       sum.fused.insert(sum.fused.end(), s.fused.begin(), s.fused.end());
+      auto form = call.epilogueForms.find(s.anchor);
+      sum.epilogueForms.push_back(form == call.epilogueForms.end() ? "" : form->second);
     }
     out.numOps += sum.numOps;
     out.kernels.push_back(std::move(sum));

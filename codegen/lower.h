@@ -39,6 +39,7 @@ struct KernelSummary {
   std::vector<std::string> impls;   ///< the implementation of each anchor
   std::vector<SourceLoc> anchorLocs; ///< where each anchor op was written
   std::vector<int64_t> anchorMacs;  ///< multiply-accumulates of each anchor (0: not counted)
+  std::vector<std::string> epilogueForms; ///< per anchor: "" (scalar chain) or e.g. "neon x4"
   std::vector<std::string> fused;   ///< ops fused into an anchor's epilogue, all stages
   int numOps = 0;                   ///< op calls in the kernel
   int numStages = 0;                ///< loop nests (materialised values)

@@ -6,7 +6,11 @@
 
 #include "codegen/module_meta.h"
 
+#include "ir/expr.h"
+
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 namespace llvm {
@@ -30,6 +34,8 @@ struct SlotRef {
 struct KernelCall {
   llvm::Function *fn = nullptr;
   std::vector<int> args;
+  /// KernelEnv::epilogueForms of the kernel's anchors.
+  std::map<const ir::CallNode *, std::string> epilogueForms;
 };
 
 /// Emits mtc_<name>_run, mtc_<name>_workspace_size, mtc_<name>_info (and, with

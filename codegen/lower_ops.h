@@ -57,6 +57,9 @@ struct KernelEnv {
   const passes::Target &target;
   Builder &b;
   ConstantPool &constants;
+  /// How an anchor finished its epilogue when not with the scalar chain (e.g. "neon x4"), for
+  /// the compile summary; null when nobody asks.
+  std::map<const ir::CallNode *, std::string> *epilogueForms = nullptr;
 };
 
 /// What an anchor lowering sees: the call, its tensor inputs in memory (tuple arguments are

@@ -388,10 +388,4 @@ void VectorEpilogue::emitRow(Builder &b, llvm::Value *acc, const Index &rowIdx, 
   }
 }
 
-std::string VectorEpilogue::describe() const {
-  std::string s = "neon x4:";
-  for (size_t i = 0; i < names_.size(); ++i) s += (i ? ", " : " ") + names_[i];
-  return s;
-}
-
 } // namespace mtc::codegen::aarch64

@@ -59,8 +59,8 @@ public:
   void emitRow(Builder &b, llvm::Value *acc, const Index &rowIdx, llvm::Value *n0, int64_t cols,
                llvm::Value *out);
 
-  /// Short description for reports, e.g. "neon x4: add, sqrdmulh, clamp, narrow to int8".
-  std::string describe() const;
+  /// The form's name in the compile summary: "neon x4".
+  static std::string form() { return "neon x4"; }
 
 private:
   llvm::Value *lanes(Builder &b, const VecOperand &o, const Index &rowIdx, llvm::Value *n0,
