@@ -316,7 +316,9 @@ constexpr std::string_view kDotprodAsm = R"asm(
 // (exactly the 16 contiguous bytes of the packed panels) adds the 2x2 block
 // [C[2i][2j], C[2i][2j+1], C[2i+1][2j], C[2i+1][2j+1]]. Per k-block: B = 6 q registers (v2-v7),
 // A = 4 q registers loaded two at a time into v0-v1 (8 registers are all that 24 accumulators
-// leave; out-of-order cores rename the reuse away). Loop of 2 k-blocks + single-block tail.
+// leave; out-of-order cores rename the reuse away). Loads are ldp pairs: every i8mm core is
+// out of order, and a pair is one instruction (the dotprod and Armv8.0 kernels keep single
+// ldr q interleaved with the multiplies, which in-order A53/A55 issue faster). Loop of 2 k-blocks + single-block tail.
 // The store de-interleaves with zip1/zip2 on 64-bit lanes: row 2i is the low halves of
 // acc(i,0..5), row 2i+1 the high halves.
 constexpr std::string_view kI8mmAsm = R"asm(
@@ -349,14 +351,10 @@ constexpr std::string_view kI8mmAsm = R"asm(
   b.lt 2f
 1:
   // @mca-begin
-  ldr q0, [{a}]
-  ldr q1, [{a}, #16]
-  ldr q2, [{b}]
-  ldr q3, [{b}, #16]
-  ldr q4, [{b}, #32]
-  ldr q5, [{b}, #48]
-  ldr q6, [{b}, #64]
-  ldr q7, [{b}, #80]
+  ldp q0, q1, [{a}]
+  ldp q2, q3, [{b}]
+  ldp q4, q5, [{b}, #32]
+  ldp q6, q7, [{b}, #64]
   {su}mmla v8.4s, v0.16b, v2.16b
   {su}mmla v9.4s, v0.16b, v3.16b
   {su}mmla v10.4s, v0.16b, v4.16b
@@ -369,8 +367,7 @@ constexpr std::string_view kI8mmAsm = R"asm(
   {su}mmla v17.4s, v1.16b, v5.16b
   {su}mmla v18.4s, v1.16b, v6.16b
   {su}mmla v19.4s, v1.16b, v7.16b
-  ldr q0, [{a}, #32]
-  ldr q1, [{a}, #48]
+  ldp q0, q1, [{a}, #32]
   {su}mmla v20.4s, v0.16b, v2.16b
   {su}mmla v21.4s, v0.16b, v3.16b
   {su}mmla v22.4s, v0.16b, v4.16b
@@ -383,14 +380,10 @@ constexpr std::string_view kI8mmAsm = R"asm(
   {su}mmla v29.4s, v1.16b, v5.16b
   {su}mmla v30.4s, v1.16b, v6.16b
   {su}mmla v31.4s, v1.16b, v7.16b
-  ldr q0, [{a}, #64]
-  ldr q1, [{a}, #80]
-  ldr q2, [{b}, #96]
-  ldr q3, [{b}, #112]
-  ldr q4, [{b}, #128]
-  ldr q5, [{b}, #144]
-  ldr q6, [{b}, #160]
-  ldr q7, [{b}, #176]
+  ldp q0, q1, [{a}, #64]
+  ldp q2, q3, [{b}, #96]
+  ldp q4, q5, [{b}, #128]
+  ldp q6, q7, [{b}, #160]
   {su}mmla v8.4s, v0.16b, v2.16b
   {su}mmla v9.4s, v0.16b, v3.16b
   {su}mmla v10.4s, v0.16b, v4.16b
@@ -403,8 +396,7 @@ constexpr std::string_view kI8mmAsm = R"asm(
   {su}mmla v17.4s, v1.16b, v5.16b
   {su}mmla v18.4s, v1.16b, v6.16b
   {su}mmla v19.4s, v1.16b, v7.16b
-  ldr q0, [{a}, #96]
-  ldr q1, [{a}, #112]
+  ldp q0, q1, [{a}, #96]
   {su}mmla v20.4s, v0.16b, v2.16b
   {su}mmla v21.4s, v0.16b, v3.16b
   {su}mmla v22.4s, v0.16b, v4.16b
@@ -425,14 +417,10 @@ constexpr std::string_view kI8mmAsm = R"asm(
 2:
   // k is now -1 (one k-block left) or -2 (none)
   tbz {k}, #0, 3f
-  ldr q0, [{a}]
-  ldr q1, [{a}, #16]
-  ldr q2, [{b}]
-  ldr q3, [{b}, #16]
-  ldr q4, [{b}, #32]
-  ldr q5, [{b}, #48]
-  ldr q6, [{b}, #64]
-  ldr q7, [{b}, #80]
+  ldp q0, q1, [{a}]
+  ldp q2, q3, [{b}]
+  ldp q4, q5, [{b}, #32]
+  ldp q6, q7, [{b}, #64]
   {su}mmla v8.4s, v0.16b, v2.16b
   {su}mmla v9.4s, v0.16b, v3.16b
   {su}mmla v10.4s, v0.16b, v4.16b
@@ -445,8 +433,7 @@ constexpr std::string_view kI8mmAsm = R"asm(
   {su}mmla v17.4s, v1.16b, v5.16b
   {su}mmla v18.4s, v1.16b, v6.16b
   {su}mmla v19.4s, v1.16b, v7.16b
-  ldr q0, [{a}, #32]
-  ldr q1, [{a}, #48]
+  ldp q0, q1, [{a}, #32]
   {su}mmla v20.4s, v0.16b, v2.16b
   {su}mmla v21.4s, v0.16b, v3.16b
   {su}mmla v22.4s, v0.16b, v4.16b

@@ -25,6 +25,17 @@ std::string v(int i) { return "v" + std::to_string(i); }
 std::string q(int i) { return "q" + std::to_string(i); }
 std::string imm(int i) { return "#" + std::to_string(i); }
 
+// Loads `n` consecutive q registers q(first).. from base + offset, two per ldp.
+void loadQ(std::string &s, int first, int n, const char *base, int offset) {
+  for (int i = 0; i < n; i += 2) {
+    const std::string at = std::string(base) + (offset + 16 * i ? ", " + imm(offset + 16 * i) : "");
+    if (i + 1 < n)
+      s += "  ldp " + q(first + i) + ", " + q(first + i + 1) + ", [" + at + "]\n";
+    else
+      s += "  ldr " + q(first + i) + ", [" + at + "]\n";
+  }
+}
+
 // Register plan shared by the generated kernels: A in v0-v3, B in v4-v9, the accumulators in
 // the top `count` registers v(32 - count)..v31 (count <= 16 here, so nothing overlaps).
 int accBase(int count) { return 32 - count; }
@@ -53,11 +64,11 @@ std::string dotprodTile(int rows, int cols) {
   std::string s;
   for (int i = 0; i < count; ++i) s += "  movi " + v(base + i) + ".4s, #0\n";
   auto loads = [&](int blk) {
-    for (int r = 0; r < aRegs; ++r)
-      s += std::string(rows == 1 ? "  ldr s" : "  ldr q") + std::to_string(2 * blk + r) +
-           ", [{a}, " + imm(32 * blk + 16 * r) + "]\n";
-    for (int j = 0; j < nj; ++j)
-      s += "  ldr " + q(4 + nj * blk + j) + ", [{b}, " + imm(48 * blk + 16 * j) + "]\n";
+    if (rows == 1)
+      s += "  ldr s" + std::to_string(2 * blk) + ", [{a}" + (blk ? ", #32" : "") + "]\n";
+    else
+      loadQ(s, 2 * blk, aRegs, "{a}", 32 * blk);
+    loadQ(s, 4 + nj * blk, nj, "{b}", 48 * blk);
   };
   auto dots = [&](int blk) {
     const int accs = split && blk ? base + rows * nj : base;
@@ -92,8 +103,8 @@ std::string i8mmTile(int rows, int cols) {
   std::string s;
   for (int i = 0; i < count; ++i) s += "  movi " + v(base + i) + ".4s, #0\n";
   auto block = [&](int aOff, int bOff) {
-    for (int i = 0; i < pi; ++i) s += "  ldr " + q(i) + ", [{a}, " + imm(aOff + 16 * i) + "]\n";
-    for (int j = 0; j < pj; ++j) s += "  ldr " + q(4 + j) + ", [{b}, " + imm(bOff + 16 * j) + "]\n";
+    loadQ(s, 0, pi, "{a}", aOff);
+    loadQ(s, 4, pj, "{b}", bOff);
     for (int i = 0; i < pi; ++i)
       for (int j = 0; j < pj; ++j)
         s += "  {su}mmla " + v(base + pj * i + j) + ".4s, " + v(i) + ".16b, " + v(4 + j) + ".16b\n";
@@ -130,8 +141,8 @@ std::string neonTile(int rows) {
   std::string s;
   for (int i = 0; i < 4 * rows; ++i) s += "  movi " + v(16 + i) + ".4s, #0\n";
   s += "  cbz {k}, 2f\n1:\n  // @mca-begin\n";
-  for (int r = 0; r < rows; ++r) s += "  ldr " + q(r) + ", [{a}, " + imm(16 * r) + "]\n";
-  for (int c = 0; c < 4; ++c) s += "  ldr " + q(4 + c) + ", [{b}, " + imm(16 * c) + "]\n";
+  loadQ(s, 0, rows, "{a}", 0);
+  loadQ(s, 4, 4, "{b}", 0);
   for (int r = 0; r < rows; ++r) {
     for (int c = 0; c < 4; ++c)
       s += "  {su}mull " + v(8 + c) + ".8h, " + v(r) + ".8b, " + v(4 + c) + ".8b\n";
