@@ -97,6 +97,17 @@ TypedValue Epilogue::apply(TypedValue acc, const Index &idx) {
   return v;
 }
 
+TypedValue AnchorCtx::read(size_t i, llvm::Value *flat) {
+  const Buffer &buf = inputs.at(i);
+  if (buf.ptr) return loadElem(b(), buf, flat);
+  // Not in memory: computed inline here. Cached values belong to other code points.
+  InlineEmitter &em = epilogue.emitter();
+  em.clearCache();
+  TypedValue v = em.emit(args.at(i), Index::fromFlat(buf.shape, flat));
+  em.clearCache();
+  return v;
+}
+
 void Epilogue::applyAndStore(TypedValue acc, const Index &idx) {
   TypedValue v = apply(acc, idx);
   storeElem(em_.b(), out_, idx.flat(em_.b()), v.v);

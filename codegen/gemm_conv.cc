@@ -49,38 +49,6 @@ const aarch64::UKernel *chooseKernel(const ir::CallNode *call, const passes::Tar
   return nullptr;
 }
 
-// A counted loop [0, n) whose latch asks LLVM to vectorize it and not to unroll it first: the
-// epilogue chain of one tile row is short (tileN iterations), below the vectorizer's own
-// trip-count threshold, and fully unrolled it stays scalar.
-void emitVectorizedLoop(Builder &b, int64_t n, const std::function<void(llvm::Value *)> &body,
-                        const char *name) {
-  if (n <= 1) {
-    if (n == 1) body(i64(b, 0));
-    return;
-  }
-  llvm::Function *fn = b.GetInsertBlock()->getParent();
-  llvm::LLVMContext &c = b.getContext();
-  llvm::BasicBlock *pre = b.GetInsertBlock();
-  llvm::BasicBlock *loop = llvm::BasicBlock::Create(c, std::string(name) + ".body", fn);
-  llvm::BasicBlock *exit = llvm::BasicBlock::Create(c, std::string(name) + ".end", fn);
-  b.CreateBr(loop);
-  b.SetInsertPoint(loop);
-  llvm::PHINode *iv = b.CreatePHI(b.getInt64Ty(), 2, name);
-  iv->addIncoming(i64(b, 0), pre);
-  body(iv);
-  llvm::Value *next = b.CreateAdd(iv, i64(b, 1), std::string(name) + ".next", true, true);
-  llvm::BranchInst *latch = b.CreateCondBr(b.CreateICmpSLT(next, i64(b, n)), loop, exit);
-  iv->addIncoming(next, b.GetInsertBlock());
-  llvm::Metadata *vec[] = {llvm::MDString::get(c, "llvm.loop.vectorize.enable"),
-                           llvm::ConstantAsMetadata::get(b.getTrue())};
-  llvm::Metadata *unroll[] = {llvm::MDString::get(c, "llvm.loop.unroll.disable")};
-  llvm::MDNode *id = llvm::MDNode::getDistinct(
-      c, {nullptr, llvm::MDNode::get(c, vec), llvm::MDNode::get(c, unroll)});
-  id->replaceOperandWith(0, id);
-  latch->setMetadata(llvm::LLVMContext::MD_loop, id);
-  b.SetInsertPoint(exit);
-}
-
 struct GemmEmitter {
   AnchorCtx &ctx;
   const GemmConvPlan &p;

@@ -208,6 +208,9 @@ struct Planner {
     for (Expr e : order) {
       if (!isAnchor(e)) continue;
       mat.insert(e);
+      // An anchor reading its arguments inline only needs the ones computed by other anchors,
+      // which are materialised anyway.
+      if (loweringOf(e)->inlineArgs) continue;
       for (Expr a : operands(e)) {
         if (isLeaf(a)) continue;
         mat.insert(a);
@@ -323,15 +326,17 @@ void emitGroup(InlineEmitter &em, const GroupPlan &plan, const std::vector<Buffe
     if (!s.anchor) {
       emitInlineStage(em, s.node, out);
     } else {
+      const bool inlineArgs = loweringOf(s.anchor)->inlineArgs;
       std::vector<Buffer> inputs;
-      for (Expr a : flatTensorArgs(s.anchor)) {
+      std::vector<Expr> args = flatTensorArgs(s.anchor);
+      for (Expr a : args) {
         const Buffer *buf = em.bufferOf(a);
-        MTC_CHECK(buf) << s.anchor->op->name << ": an anchor input is not in memory";
-        inputs.push_back(*buf);
+        MTC_CHECK(buf || inlineArgs) << s.anchor->op->name << ": an anchor input is not in memory";
+        inputs.push_back(buf ? *buf : Buffer{nullptr, shapeOf(a), dtypeOf(a)});
       }
       em.clearCache();
       Epilogue ep(em, s.anchor, s.node, out);
-      AnchorCtx ctx{em.env(), s.anchor, std::move(inputs), ep, scratch};
+      AnchorCtx ctx{em.env(), s.anchor, std::move(inputs), ep, scratch, std::move(args)};
       LoweringTable::global().find(s.anchor->op->name)->anchorFn(ctx);
       em.clearCache();
     }

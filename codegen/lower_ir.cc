@@ -207,4 +207,42 @@ llvm::Value *entryAlloca(Builder &b, llvm::Type *t, int64_t n, const char *name)
   return a;
 }
 
+// Short loops (a GEMM tile row, a reduction over 32 channels) are below the vectorizer's own
+// trip-count threshold, and fully unrolled they stay scalar: the latch metadata asks for the
+// vectorizer and forbids unrolling first.
+void emitVectorizedLoop(Builder &b, int64_t n, const std::function<void(llvm::Value *)> &body,
+                        const char *name, unsigned interleave) {
+  if (n <= 1) {
+    if (n == 1) body(i64(b, 0));
+    return;
+  }
+  llvm::Function *fn = b.GetInsertBlock()->getParent();
+  llvm::LLVMContext &c = b.getContext();
+  llvm::BasicBlock *pre = b.GetInsertBlock();
+  llvm::BasicBlock *loop = llvm::BasicBlock::Create(c, std::string(name) + ".body", fn);
+  llvm::BasicBlock *exit = llvm::BasicBlock::Create(c, std::string(name) + ".end", fn);
+  b.CreateBr(loop);
+  b.SetInsertPoint(loop);
+  llvm::PHINode *iv = b.CreatePHI(b.getInt64Ty(), 2, name);
+  iv->addIncoming(i64(b, 0), pre);
+  body(iv);
+  llvm::Value *next = b.CreateAdd(iv, i64(b, 1), std::string(name) + ".next", true, true);
+  llvm::BranchInst *latch = b.CreateCondBr(b.CreateICmpSLT(next, i64(b, n)), loop, exit);
+  iv->addIncoming(next, b.GetInsertBlock());
+  llvm::Metadata *vec[] = {llvm::MDString::get(c, "llvm.loop.vectorize.enable"),
+                           llvm::ConstantAsMetadata::get(b.getTrue())};
+  llvm::Metadata *unroll[] = {llvm::MDString::get(c, "llvm.loop.unroll.disable")};
+  std::vector<llvm::Metadata *> props{nullptr, llvm::MDNode::get(c, vec),
+                                      llvm::MDNode::get(c, unroll)};
+  if (interleave > 0) {
+    llvm::Metadata *ic[] = {llvm::MDString::get(c, "llvm.loop.interleave.count"),
+                            llvm::ConstantAsMetadata::get(b.getInt32(interleave))};
+    props.push_back(llvm::MDNode::get(c, ic));
+  }
+  llvm::MDNode *id = llvm::MDNode::getDistinct(c, props);
+  id->replaceOperandWith(0, id);
+  latch->setMetadata(llvm::LLVMContext::MD_loop, id);
+  b.SetInsertPoint(exit);
+}
+
 } // namespace mtc::codegen

@@ -76,6 +76,11 @@ llvm::Value *constOf(Builder &b, ir::DType t, int64_t v, double f = 0);
 /// `body` may create blocks; the loop continues from wherever it leaves the builder.
 void emitLoop(Builder &b, int64_t begin, int64_t end, int64_t step,
               const std::function<void(llvm::Value *iv)> &body, const char *name = "i");
+/// A counted loop [0, n) (n a compile-time constant) whose latch asks LLVM to vectorize it and
+/// not to unroll it first, with `interleave` vector iterations in flight (0: LLVM's choice);
+/// n <= 1 emits the body once or not at all.
+void emitVectorizedLoop(Builder &b, int64_t n, const std::function<void(llvm::Value *iv)> &body,
+                        const char *name, unsigned interleave = 0);
 /// Same with run-time bounds (guarded: no iteration when begin >= end).
 void emitLoopDyn(Builder &b, llvm::Value *begin, llvm::Value *end, int64_t step,
                  const std::function<void(llvm::Value *iv)> &body, const char *name = "i");

@@ -67,13 +67,20 @@ struct KernelEnv {
 struct AnchorCtx {
   KernelEnv &env;
   const ir::CallNode *call;
+  /// One per flattened tensor argument; with OpLowering::inlineArgs an argument computed by
+  /// inline ops has no memory (ptr null, shape and dtype set): read it with read().
   std::vector<Buffer> inputs;
   Epilogue &epilogue;
   /// At least OpLowering::scratchBytes bytes of workspace, 64-byte aligned, private to this
   /// kernel while it runs (null when the lowering asked for none). Contents are undefined on
   /// entry.
   llvm::Value *scratch = nullptr;
+  /// The argument nodes, parallel to `inputs`.
+  std::vector<ir::Expr> args = {};
   Builder &b() const { return env.b; }
+  /// Element `flat` (row-major) of input i: a load, or the inline computation of an argument
+  /// that is not in memory, emitted where the builder stands.
+  TypedValue read(size_t i, llvm::Value *flat);
 };
 
 /// How one op is lowered. Exactly one of inlineFn and anchorFn is set.
@@ -94,6 +101,9 @@ struct OpLowering {
   bool elementwise = false;
   /// Reads its single data operand at the same flat position (reshape, squeeze, cast, ...).
   bool preservesFlat = false;
+  /// Anchor only: reads its tensor arguments element by element through AnchorCtx::read, so
+  /// an argument computed by inline ops (a cast before a sum) is not materialised.
+  bool inlineArgs = false;
   CheckFn check;
   ImplFn implName;
   /// Multiply-accumulates one call performs (convolutions; unset: not counted), for reports.

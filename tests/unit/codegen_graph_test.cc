@@ -155,6 +155,32 @@ TEST_CASE("simple elementwise loops are vectorized", "[codegen][graph]") {
   REQUIRE(hm->optimizedIr.find("x i8>") != std::string::npos);
 }
 
+TEST_CASE("a reduction reads an inline producer without materialising it", "[codegen][graph]") {
+  // The uint8 zero-point sum of QnnCanonicalize: cast to int32, sum over the channels. The
+  // cast runs inside the sum's loop (no int32 copy in the workspace), the 32- and 96-channel
+  // runs are vectorized, and every shape of reduction still equals the evaluator.
+  for (const char *shape : {"1, 5, 7, 3", "1, 5, 7, 32", "2, 3, 4, 96", "1, 2, 2, 200"}) {
+    INFO(shape);
+    auto hm = checkAgainstEvaluator(std::string("def @main(%x: Tensor[(") + shape +
+                                        "), uint8]) {\n"
+                                        "  %0 = cast(%x, dtype=\"int32\");\n"
+                                        "  %1 = sum(%0, axis=[3], keepdims=True);\n"
+                                        "  multiply(%1, 127)\n}",
+                                    "-O3", 2, 11);
+    REQUIRE(hm->kernels.size() == 1);
+    REQUIRE(hm->meta.workspaceBytes == 0);
+  }
+  auto hm = checkAgainstEvaluator("def @main(%x: Tensor[(4, 32), int8]) {\n"
+                                  "  %0 = cast(%x, dtype=\"int32\");\n"
+                                  "  sum(%0, axis=[1])\n}", "-O3", 2, 12);
+  REQUIRE(hm->optimizedIr.find("vector.body") != std::string::npos);
+  // Reductions over leading dims keep the nested walk; means and max too.
+  checkAgainstEvaluator("def @main(%x: Tensor[(3, 4, 5), int8]) {\n"
+                        "  %0 = cast(%x, dtype=\"int32\");\n"
+                        "  %1 = sum(%0, axis=[0]);\n  %2 = max(%0, axis=[1, 2]);\n"
+                        "  (%1, %2)\n}", "-O3", 2, 13);
+}
+
 TEST_CASE("every registered op has a lowering, except the qnn ops the passes remove",
           "[codegen][graph]") {
   for (const auto &[name, def] : ir::OpRegistry::global().all()) {
