@@ -289,7 +289,32 @@ std::optional<VectorEpilogue> VectorEpilogue::plan(Epilogue &ep, std::string *wh
   if (dtypeOf(ep.root()) != out) return no("the chain's result is not the output dtype");
   if (out != DType::Int32 && (v.names_.empty() || v.names_.back().rfind("narrow", 0) != 0))
     return no("the chain does not end in a cast");
+  v.saturatingNarrow();
   return v;
+}
+
+// requantize ends in clip(x, lo, hi) + zp and a cast, with [lo + zp, hi + zp] exactly the
+// output dtype's range. Then clamp-then-add equals saturating-add-then-clamp to that range
+// (the saturation only acts where the clamp does), and a clamp to the range of the narrower
+// type right before the truncation is what AArch64's saturating narrows (sqxtn / sqxtun) do:
+// two instructions per 8 lanes instead of smin, smax, add and the plain narrows.
+void VectorEpilogue::saturatingNarrow() {
+  const size_t n = steps_.size();
+  if (out_ == DType::Int32 || n < 3) return;
+  VecStep &hi = steps_[n - 3], &lo = steps_[n - 2], &add = steps_[n - 1];
+  auto splat = [](const VecStep &s, VecStep::Kind k) {
+    return s.kind == k && s.a.kind == VecOperand::Kind::Splat;
+  };
+  if (!splat(hi, VecStep::Kind::Min) || !splat(lo, VecStep::Kind::Max) ||
+      !splat(add, VecStep::Kind::Add))
+    return;
+  const int64_t zp = add.a.splat;
+  if (lo.a.splat + zp != ir::dtypeMin(out_) || hi.a.splat + zp != ir::dtypeMax(out_)) return;
+  VecStep sat = add;
+  sat.kind = VecStep::Kind::AddSat;
+  steps_.resize(n - 3);
+  steps_.push_back(sat);
+  satNarrow_ = true;
 }
 
 llvm::Value *VectorEpilogue::lanes(Builder &b, const VecOperand &o, const Index &rowIdx,
@@ -331,6 +356,7 @@ void VectorEpilogue::emitRow(Builder &b, llvm::Value *acc, const Index &rowIdx, 
   auto neon = [&](llvm::Intrinsic::ID id, llvm::Value *x, llvm::Value *y) {
     return b.CreateIntrinsic(id, {v4}, {x, y});
   };
+  std::vector<llvm::Value *> vals; // each chunk's int32 result
   for (int64_t chunk = 0; chunk * kLanes < cols; ++chunk) {
     llvm::Value *x = b.CreateAlignedLoad(
         v4, b.CreateInBoundsGEP(i32, acc, i64(b, chunk * kLanes)), llvm::Align(4));
@@ -338,6 +364,9 @@ void VectorEpilogue::emitRow(Builder &b, llvm::Value *acc, const Index &rowIdx, 
       switch (st.kind) {
       case VecStep::Kind::Add: x = b.CreateAdd(x, lanes(b, st.a, rowIdx, n0, chunk, i32)); break;
       case VecStep::Kind::Sub: x = b.CreateSub(x, lanes(b, st.a, rowIdx, n0, chunk, i32)); break;
+      case VecStep::Kind::AddSat:
+        x = b.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_sat, x, lanes(b, st.a, rowIdx, n0, chunk, i32));
+        break;
       case VecStep::Kind::SubFrom: x = b.CreateSub(lanes(b, st.a, rowIdx, n0, chunk, i32), x); break;
       case VecStep::Kind::Max:
         x = b.CreateBinaryIntrinsic(llvm::Intrinsic::smax, x, lanes(b, st.a, rowIdx, n0, chunk, i32));
@@ -374,17 +403,50 @@ void VectorEpilogue::emitRow(Builder &b, llvm::Value *acc, const Index &rowIdx, 
       }
       }
     }
-    llvm::Value *res = out_ == DType::Int32 ? x : b.CreateTrunc(x, llvm::FixedVectorType::get(outElem, kLanes));
-    const int64_t valid = std::min<int64_t>(kLanes, cols - chunk * kLanes);
-    llvm::Value *dst = b.CreateInBoundsGEP(outElem, out, i64(b, chunk * kLanes));
-    if (valid == kLanes) {
-      b.CreateAlignedStore(res, dst, llvm::Align(outBytes));
-    } else {
-      for (int64_t j = 0; j < valid; ++j)
-        b.CreateAlignedStore(b.CreateExtractElement(res, j),
-                             b.CreateInBoundsGEP(outElem, out, i64(b, chunk * kLanes + j)),
-                             llvm::Align(outBytes));
+    vals.push_back(x);
+  }
+  // Stores `lanes` of `v` (elements of the output type) at output lane `first`, `valid` of them.
+  auto store = [&](llvm::Value *v, int64_t first, int64_t valid) {
+    const auto width = static_cast<int64_t>(llvm::cast<llvm::FixedVectorType>(v->getType())->getNumElements());
+    llvm::Value *dst = b.CreateInBoundsGEP(outElem, out, i64(b, first));
+    if (valid == width) {
+      b.CreateAlignedStore(v, dst, llvm::Align(outBytes));
+      return;
     }
+    if (valid == kLanes && width == 2 * kLanes) {
+      b.CreateAlignedStore(b.CreateShuffleVector(v, {0, 1, 2, 3}), dst, llvm::Align(outBytes));
+      return;
+    }
+    for (int64_t j = 0; j < valid; ++j)
+      b.CreateAlignedStore(b.CreateExtractElement(v, j),
+                           b.CreateInBoundsGEP(outElem, out, i64(b, first + j)), llvm::Align(outBytes));
+  };
+  auto validAt = [&](int64_t first, int64_t width) { return std::min<int64_t>(width, cols - first); };
+  auto *v4x16 = llvm::FixedVectorType::get(b.getInt16Ty(), kLanes);
+  auto sqxtn16 = [&](llvm::Value *v) {
+    return b.CreateIntrinsic(llvm::Intrinsic::aarch64_neon_sqxtn, {v4x16}, {v});
+  };
+  if (satNarrow_ && (out_ == DType::Int8 || out_ == DType::UInt8)) {
+    // Pairs of chunks: sqxtn + sqxtn2 to 8 x int16, then sqxtn / sqxtun to 8 bytes.
+    auto *v8x8 = llvm::FixedVectorType::get(b.getInt8Ty(), 2 * kLanes);
+    for (size_t c = 0; c < vals.size(); c += 2) {
+      llvm::Value *lo16 = sqxtn16(vals[c]);
+      llvm::Value *hi16 = c + 1 < vals.size() ? sqxtn16(vals[c + 1]) : lo16;
+      llvm::Value *w16 = b.CreateShuffleVector(lo16, hi16, {0, 1, 2, 3, 4, 5, 6, 7});
+      auto id = out_ == DType::Int8 ? llvm::Intrinsic::aarch64_neon_sqxtn
+                                    : llvm::Intrinsic::aarch64_neon_sqxtun;
+      const int64_t first = static_cast<int64_t>(c) * kLanes;
+      store(b.CreateIntrinsic(id, {v8x8}, {w16}), first, validAt(first, 2 * kLanes));
+    }
+    return;
+  }
+  for (size_t c = 0; c < vals.size(); ++c) {
+    llvm::Value *x = vals[c];
+    llvm::Value *res = out_ == DType::Int32                       ? x
+                       : satNarrow_ && out_ == DType::Int16 ? sqxtn16(x)
+                           : b.CreateTrunc(x, llvm::FixedVectorType::get(outElem, kLanes));
+    const int64_t first = static_cast<int64_t>(c) * kLanes;
+    store(res, first, validAt(first, kLanes));
   }
 }
 

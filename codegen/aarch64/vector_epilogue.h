@@ -30,6 +30,7 @@ struct VecStep {
     Add,       ///< x + a (wrapping)
     Sub,       ///< x - a (wrapping)
     SubFrom,   ///< a - x (wrapping)
+    AddSat,    ///< x + a, saturated to int32
     Max,       ///< smax(x, a)
     Min,       ///< smin(x, a)
     FpmTflite, ///< gemmlowp: sqshl by `left`, sqrdmulh by `q`, rounding divide by 2^-negRight
@@ -63,6 +64,8 @@ public:
   static std::string form() { return "neon x4"; }
 
 private:
+  /// Rewrites a final clamp-to-range-then-add-zero-point into the saturating form.
+  void saturatingNarrow();
   llvm::Value *lanes(Builder &b, const VecOperand &o, const Index &rowIdx, llvm::Value *n0,
                      int64_t chunk, llvm::Type *elem);
 
@@ -71,6 +74,9 @@ private:
   std::vector<std::string> names_;
   ir::DType out_ = ir::DType::Int32;
   int64_t channels_ = 0;
+  /// The chain ends in a saturating add of the zero point; the narrowing to the output dtype
+  /// saturates (sqxtn / sqxtun) instead of clamping first.
+  bool satNarrow_ = false;
 };
 
 } // namespace mtc::codegen::aarch64
