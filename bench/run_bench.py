@@ -176,8 +176,8 @@ class MtcRunner:
 
   def compile(self, model, params, variant, out):
     """Returns the MACs the compile summary reports; raises on failure."""
-    r = subprocess.run([self.mtc, "compile", model, "--params", params, "--target",
-                        MTC_TARGETS[variant], "-o", out], stdout=subprocess.PIPE,
+    r = subprocess.run([self.mtc, "compile", model] + (["--params", params] if params else []) +
+                       ["--target", MTC_TARGETS[variant], "-o", out], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True)
     if r.returncode != 0:
       raise RuntimeError("mtc compile failed: " + r.stderr.strip()[-400:])
@@ -216,7 +216,11 @@ class MtcRunner:
 
   def perModel(self, model, params, inputs, variant, tag):
     so = os.path.join(self.tmp, tag + ".so")
-    n = self.compile(os.path.join(REPO, model), os.path.join(REPO, params), variant, so)
+    n = self.compile(os.path.join(REPO, model), os.path.join(REPO, params) if params else None,
+                     variant, so)
+    if not n:
+      raise RuntimeError("%s has no convolution, so there are no multiply-accumulates to "
+                         "count instructions per MAC against" % model)
     insns, phases, _ = self.measure(so, VARIANTS[variant],
                                     [(k, os.path.join(REPO, v)) for k, v in inputs], tag)
     return insns, phases, n
@@ -411,7 +415,26 @@ def main():
                   help="build mtc, run scripts/bench_sysroot.sh and bench/build_peers.sh first")
   ap.add_argument("--doc", help="replace the generated section of this markdown file")
   ap.add_argument("--plot", help="write the ratio plot (PNG) here")
+  ap.add_argument("--model", help="measure this model (mtc only) instead of the workloads")
+  ap.add_argument("--params", help="with --model: its parameters (.npz)")
+  ap.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy",
+                  help="with --model: an input (repeat for each)")
   a = ap.parse_args()
+  if (a.params or a.input) and not a.model:
+    sys.exit("error: --params and --input need --model")
+  if a.model and (a.doc or a.plot or a.full):
+    sys.exit("error: --model measures one model; --doc, --plot and --full are for the benchmark page")
+  inputs = []
+  for spec in a.input:
+    name, eq, path = spec.partition("=")
+    if not eq or not name or not path:
+      sys.exit("error: --input '%s': expected NAME=FILE.npy" % spec)
+    if not os.path.isfile(path):
+      sys.exit("error: --input %s: no such file %s" % (name, path))
+    inputs.append((name, os.path.abspath(path)))
+  for what, path in (("--model", a.model), ("--params", a.params)):
+    if path and not os.path.isfile(path):
+      sys.exit("error: %s: no such file %s" % (what, path))
 
   if shutil.which("qemu-aarch64") is None:
     sys.exit("error: qemu-aarch64 not found (apt-get install qemu-user)")
@@ -436,7 +459,8 @@ def main():
     if not os.path.isfile(os.path.join(a.sysroot, "roots", VARIANTS[v], "proc", "cpuinfo")):
       sys.exit("error: qemu prefix for %s missing under %s (run scripts/bench_sysroot.sh)"
                % (VARIANTS[v], a.sysroot))
-  peers = availablePeers(a.build_dir, a.sysroot, [p for p in a.peers.split(",") if p])
+  peers = [] if a.model else availablePeers(a.build_dir, a.sysroot,
+                                            [p for p in a.peers.split(",") if p])
   ours = os.access(a.mtc, os.X_OK) and os.path.isfile(os.path.join(a.build_dir, "mtc_runner"))
   if not ours:
     print("warning: mtc not measured: %s or %s/mtc_runner missing (run scripts/build.sh and "
@@ -444,7 +468,12 @@ def main():
   if not peers and not ours:
     sys.exit("error: neither mtc nor any peer is built; nothing to measure")
 
-  workloads = (WORKLOADS + MOBILENET) if a.full else (SUBSET + MOBILENET_SUBSET)
+  workloads = [] if a.model else (WORKLOADS + MOBILENET) if a.full else (SUBSET + MOBILENET_SUBSET)
+  models = [(os.path.basename(a.model), os.path.abspath(a.model),
+             os.path.abspath(a.params) if a.params else None, inputs)] if a.model else MODELS
+  if a.model and not ours:
+    sys.exit("error: --model needs mtc and build-bench/mtc_runner (run scripts/build.sh and "
+             "bench/build_peers.sh)")
   started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
   tmp = tempfile.mkdtemp(prefix="mtc-bench-")
   runner = Runner(a.build_dir, a.sysroot, tmp)
@@ -462,7 +491,7 @@ def main():
           dump = os.path.join(tmp, "dump-%s-%s-%s.bin" % (p, v, re.sub(r"[^0-9]+", "_", wlName(wl))))
           jobs[(wl, v, p)] = pool.submit(runner.perConv, binary, VARIANTS[v], wl, dtype, dump)
     if ours:
-      for i, (label, model, params, inputs) in enumerate(MODELS):
+      for i, (label, model, params, inputs) in enumerate(models):
         for v in variants:
           modelJobs[(label, v)] = pool.submit(mtcRunner.perModel, model, params, inputs, v,
                                               "model%d-%s" % (i, v))
@@ -487,6 +516,9 @@ def main():
         print("error: %s %s: %s" % (key[0], key[1], e), file=sys.stderr)
         failures += 1
 
+  if a.model and not modelRes:
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 1
   checksums = {}
   for (wl, v, p), r in res.items():
     if not p.startswith("mtc-"):
@@ -502,7 +534,7 @@ def main():
   text = ["Instructions per MAC, one conv, single thread (measured %s; `%s`)." % (started, cmdline.strip()),
           "Cores: " + ", ".join("%s = `-cpu %s`" % (v, VARIANTS[v]) for v in variants) +
           "; mtc targets: " + ", ".join("%s = `--target %s`" % (v, MTC_TARGETS[v]) for v in variants) + ".",
-          "", convTable(workloads, variants, peers, res)]
+          ""] + ([convTable(workloads, variants, peers, res)] if workloads else [])
   if ours:
     rows = []
     for wl in workloads:
