@@ -566,6 +566,8 @@ std::string UKernel::expandedTemplate() const {
 
 std::span<const UKernel> ukernelTable() { return kTable; }
 
+std::string_view ukernelConstraints() { return kConstraints; }
+
 const UKernel *findUKernel(passes::ConvImpl::Kind kind, ir::DType dtype) {
   for (const UKernel &k : kTable)
     if (k.kind == kind && k.dtype == dtype)

@@ -70,6 +70,8 @@ struct UKernel {
 
 /// All micro-kernels (6: neon, dotprod, i8mm x int8, uint8).
 std::span<const UKernel> ukernelTable();
+/// The inline-asm constraint string every kernel uses (UKernel::constraints).
+std::string_view ukernelConstraints();
 /// Tail kernels (codegen/aarch64/ukernels_tail.cc): for the 8x12 dotprod and i8mm kernels,
 /// variants computing only a rows x cols corner (rows 1/4/8 for dotprod, 2/4/8 for i8mm; cols
 /// 4/8/12) of the same panels, for the partial last row and column blocks of a convolution.

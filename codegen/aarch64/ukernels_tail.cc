@@ -15,12 +15,6 @@ namespace {
 
 using Kind = passes::ConvImpl::Kind;
 
-constexpr std::string_view kConstraints =
-    "=&r,=&r,=&r,=&r,r,0,1,2,3,"
-    "~{v0},~{v1},~{v2},~{v3},~{v4},~{v5},~{v6},~{v7},~{v8},~{v9},~{v10},~{v11},~{v12},~{v13},"
-    "~{v14},~{v15},~{v16},~{v17},~{v18},~{v19},~{v20},~{v21},~{v22},~{v23},~{v24},~{v25},"
-    "~{v26},~{v27},~{v28},~{v29},~{v30},~{v31},~{cc},~{memory}";
-
 std::string v(int i) { return "v" + std::to_string(i); }
 std::string q(int i) { return "q" + std::to_string(i); }
 std::string imm(int i) { return "#" + std::to_string(i); }
@@ -195,7 +189,7 @@ struct TailTable {
                         std::to_string(sh.rows) + "x" + std::to_string(sh.cols) + "x" +
                         std::to_string(sh.tileK));
         kernels.push_back({names.back(), sh.kind, sh.rows, sh.cols, sh.tileK, t, sh.feat,
-                           neon ? 1 : 2, texts.back(), kConstraints, neon ? 4 : 8,
+                           neon ? 1 : 2, texts.back(), ukernelConstraints(), neon ? 4 : 8,
                            neon ? 4 : 12});
       }
     }
