@@ -27,6 +27,7 @@ import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "bench"))
+import doc_section  # noqa: E402
 import run_bench  # noqa: E402  (the workload lists; stdlib only)
 
 try:
@@ -220,16 +221,6 @@ def markdown(rows, impls, cases, kernels):
   return "\n".join(lines)
 
 
-def replaceSection(path, text):
-  begin, end = "<!-- host_bench:begin -->", "<!-- host_bench:end -->"
-  with open(path) as f:
-    doc = f.read()
-  pre, rest = doc.split(begin, 1)
-  post = rest.split(end, 1)[1]
-  with open(path, "w") as f:
-    f.write(pre + begin + "\n" + text + "\n" + end + post)
-
-
 def errorMsg(msg):
   print("error: " + msg, file=sys.stderr)
 
@@ -343,14 +334,7 @@ def parseArgs():
   a.workloads = parseWorkloads(a.workloads) if a.workloads else \
       (run_bench.WORKLOADS if a.full else run_bench.SUBSET)
   if a.doc:
-    try:
-      with open(a.doc) as f:
-        doc = f.read()
-    except OSError as e:
-      sys.exit("error: cannot read %s: %s" % (a.doc, e))
-    if "<!-- host_bench:begin -->" not in doc or "<!-- host_bench:end -->" not in doc:
-      sys.exit("error: %s has no '<!-- host_bench:begin -->' ... '<!-- host_bench:end -->' section"
-               % a.doc)
+    doc_section.check(a.doc, "host_bench")
   return a
 
 
@@ -394,7 +378,7 @@ def main():
   print(text)
   if a.doc:
     try:
-      replaceSection(a.doc, text)
+      doc_section.replace(a.doc, "host_bench", text)
     except (OSError, IndexError, ValueError) as e:
       sys.exit("error: cannot update %s: %s" % (a.doc, e))
   return 1 if failures else 0

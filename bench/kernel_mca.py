@@ -20,6 +20,8 @@ import shutil
 import subprocess
 import sys
 
+import doc_section
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TABLE = os.path.join(HERE, "..", "codegen", "aarch64", "ukernels.cc")
 CPUS = ["cortex-a55", "neoverse-n1", "neoverse-n2", "neoverse-v1"]
@@ -140,17 +142,7 @@ def main():
     text = "\n".join(lines)
     print(text)
     if args.doc:
-        begin, end = "<!-- kernel_mca:begin -->", "<!-- kernel_mca:end -->"
-        try:
-            with open(args.doc) as f:
-                doc = f.read()
-        except OSError as e:
-            sys.exit(f"kernel_mca: cannot read {args.doc}: {e.strerror}")
-        if begin not in doc or end not in doc:
-            sys.exit(f"kernel_mca: {args.doc} has no '{begin}' ... '{end}' section")
-        pre, rest = doc.split(begin, 1)
-        with open(args.doc, "w") as f:
-            f.write(pre + begin + "\n" + text + "\n" + end + rest.split(end, 1)[1])
+        doc_section.replace(args.doc, "kernel_mca", text)
     return 1 if (args.check and missed) else 0
 
 

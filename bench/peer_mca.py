@@ -36,6 +36,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import doc_section  # noqa: E402
 import kernel_mca  # noqa: E402
 import run_bench  # noqa: E402
 
@@ -371,17 +372,7 @@ def main():
   text = "\n".join(lines)
   print(text)
   if args.doc:
-    begin, end = "<!-- peer_mca:begin -->", "<!-- peer_mca:end -->"
-    try:
-      with open(args.doc) as f:
-        doc = f.read()
-    except OSError as e:
-      sys.exit(f"error: peer_mca: cannot read {args.doc}: {e.strerror}")
-    if begin not in doc or end not in doc:
-      sys.exit(f"error: peer_mca: {args.doc} has no '{begin}' ... '{end}' section")
-    pre, rest = doc.split(begin, 1)
-    with open(args.doc, "w") as f:
-      f.write(pre + begin + "\n" + text + "\n" + end + rest.split(end, 1)[1])
+    doc_section.replace(args.doc, "peer_mca", text)
   return 0
 
 

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 
+import doc_section
 import mtc_conv
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -422,6 +423,8 @@ def main():
   a = ap.parse_args()
   if (a.params or a.input) and not a.model:
     sys.exit("error: --params and --input need --model")
+  if a.doc and not a.model:
+    doc_section.check(a.doc, "run_bench")
   if a.model and (a.doc or a.plot or a.full):
     sys.exit("error: --model measures one model; --doc, --plot and --full are for the benchmark page")
   inputs = []
@@ -561,18 +564,7 @@ def main():
   text = "\n".join(text)
   print(text)
   if a.doc:
-    begin, end = "<!-- run_bench:begin -->", "<!-- run_bench:end -->"
-    try:
-      with open(a.doc) as f:
-        doc = f.read()
-    except OSError as e:
-      sys.exit("error: cannot read %s: %s" % (a.doc, e))
-    if begin not in doc or end not in doc:
-      sys.exit("error: %s has no '%s' ... '%s' section to replace" % (a.doc, begin, end))
-    pre, rest = doc.split(begin, 1)
-    post = rest.split(end, 1)[1]
-    with open(a.doc, "w") as f:
-      f.write(pre + begin + "\n" + text + "\n" + end + post)
+    doc_section.replace(a.doc, "run_bench", text)
   return 1 if failures else 0
 
 

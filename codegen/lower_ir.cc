@@ -100,13 +100,16 @@ llvm::Value *constOf(Builder &b, ir::DType t, int64_t v, double f) {
   return llvm::ConstantInt::get(ty, static_cast<uint64_t>(v), /*isSigned=*/true);
 }
 
-void emitLoop(Builder &b, int64_t begin, int64_t end, int64_t step,
-              const std::function<void(llvm::Value *)> &body, const char *name) {
+namespace {
+
+// emitLoop's loop; returns its latch branch (null when no loop was needed).
+llvm::BranchInst *countedLoop(Builder &b, int64_t begin, int64_t end, int64_t step,
+                              const std::function<void(llvm::Value *)> &body, const char *name) {
   MTC_CHECK(step > 0) << "loop step " << step;
-  if (begin >= end) return;
+  if (begin >= end) return nullptr;
   if (end - begin <= step) { // one trip: no loop at all
     body(i64(b, begin));
-    return;
+    return nullptr;
   }
   llvm::Function *fn = b.GetInsertBlock()->getParent();
   llvm::LLVMContext &c = b.getContext();
@@ -123,9 +126,17 @@ void emitLoop(Builder &b, int64_t begin, int64_t end, int64_t step,
   // Compare against the last start value so that a step not dividing the range stays exact.
   const int64_t lastStart = begin + (end - begin - 1) / step * step;
   llvm::Value *more = b.CreateICmpSLE(next, i64(b, lastStart));
-  b.CreateCondBr(more, loop, exit);
+  llvm::BranchInst *latch = b.CreateCondBr(more, loop, exit);
   iv->addIncoming(next, b.GetInsertBlock());
   b.SetInsertPoint(exit);
+  return latch;
+}
+
+} // namespace
+
+void emitLoop(Builder &b, int64_t begin, int64_t end, int64_t step,
+              const std::function<void(llvm::Value *)> &body, const char *name) {
+  countedLoop(b, begin, end, step, body, name);
 }
 
 void emitLoopDyn(Builder &b, llvm::Value *begin, llvm::Value *end, int64_t step,
@@ -212,23 +223,9 @@ llvm::Value *entryAlloca(Builder &b, llvm::Type *t, int64_t n, const char *name)
 // vectorizer and forbids unrolling first.
 void emitVectorizedLoop(Builder &b, int64_t n, const std::function<void(llvm::Value *)> &body,
                         const char *name, unsigned interleave) {
-  if (n <= 1) {
-    if (n == 1) body(i64(b, 0));
-    return;
-  }
-  llvm::Function *fn = b.GetInsertBlock()->getParent();
+  llvm::BranchInst *latch = countedLoop(b, 0, n, 1, body, name);
+  if (!latch) return;
   llvm::LLVMContext &c = b.getContext();
-  llvm::BasicBlock *pre = b.GetInsertBlock();
-  llvm::BasicBlock *loop = llvm::BasicBlock::Create(c, std::string(name) + ".body", fn);
-  llvm::BasicBlock *exit = llvm::BasicBlock::Create(c, std::string(name) + ".end", fn);
-  b.CreateBr(loop);
-  b.SetInsertPoint(loop);
-  llvm::PHINode *iv = b.CreatePHI(b.getInt64Ty(), 2, name);
-  iv->addIncoming(i64(b, 0), pre);
-  body(iv);
-  llvm::Value *next = b.CreateAdd(iv, i64(b, 1), std::string(name) + ".next", true, true);
-  llvm::BranchInst *latch = b.CreateCondBr(b.CreateICmpSLT(next, i64(b, n)), loop, exit);
-  iv->addIncoming(next, b.GetInsertBlock());
   llvm::Metadata *vec[] = {llvm::MDString::get(c, "llvm.loop.vectorize.enable"),
                            llvm::ConstantAsMetadata::get(b.getTrue())};
   llvm::Metadata *unroll[] = {llvm::MDString::get(c, "llvm.loop.unroll.disable")};
@@ -242,7 +239,6 @@ void emitVectorizedLoop(Builder &b, int64_t n, const std::function<void(llvm::Va
   llvm::MDNode *id = llvm::MDNode::getDistinct(c, props);
   id->replaceOperandWith(0, id);
   latch->setMetadata(llvm::LLVMContext::MD_loop, id);
-  b.SetInsertPoint(exit);
 }
 
 } // namespace mtc::codegen

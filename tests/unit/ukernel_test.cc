@@ -124,6 +124,19 @@ bool mentions(const std::string &text, const char *mnemonic) {
   return text.find(std::string("\t") + mnemonic + "\t") != std::string::npos;
 }
 
+// Builds the kernel's test library and runs the harness on the kernel's weakest core.
+void checkExactUnderQemu(const UKernel &k) {
+  passes::Target target = targetFor(k);
+  std::string log;
+  std::string so = buildKernelLibrary(k, target, std::string(k.name), &log);
+  INFO(log);
+  REQUIRE(!so.empty());
+  ProgramResult r = runHarness(k, so, target.qemuCpu());
+  INFO("qemu -cpu " << target.qemuCpu() << ": " << r.error << "\n" << r.output);
+  CHECK(r.ok());
+  CHECK(r.output.find(std::string(k.name) + ": all 120 cases exact") != std::string::npos);
+}
+
 } // namespace
 
 TEST_CASE("ukernel table agrees with selectConvImpl", "[ukernel]") {
@@ -159,36 +172,14 @@ TEST_CASE("ukernel table agrees with selectConvImpl", "[ukernel]") {
 }
 
 TEST_CASE("each micro-kernel is exact under qemu on its weakest core", "[ukernel][qemu]") {
-  for (const UKernel &k : ukernelTable()) {
-    DYNAMIC_SECTION(k.name) {
-      passes::Target target = targetFor(k);
-      std::string log;
-      std::string so = buildKernelLibrary(k, target, std::string(k.name), &log);
-      INFO(log);
-      REQUIRE(!so.empty());
-      ProgramResult r = runHarness(k, so, target.qemuCpu());
-      INFO("qemu -cpu " << target.qemuCpu() << ": " << r.error << "\n" << r.output);
-      CHECK(r.ok());
-      CHECK(r.output.find(std::string(k.name) + ": all 120 cases exact") != std::string::npos);
-    }
-  }
+  for (const UKernel &k : ukernelTable())
+    DYNAMIC_SECTION(k.name) { checkExactUnderQemu(k); }
 }
 
 TEST_CASE("each tail kernel is exact under qemu on its weakest core", "[ukernel][qemu]") {
   REQUIRE(tailKernels().size() == 36);
-  for (const UKernel &k : tailKernels()) {
-    DYNAMIC_SECTION(k.name) {
-      passes::Target target = targetFor(k);
-      std::string log;
-      std::string so = buildKernelLibrary(k, target, std::string(k.name), &log);
-      INFO(log);
-      REQUIRE(!so.empty());
-      ProgramResult r = runHarness(k, so, target.qemuCpu());
-      INFO("qemu -cpu " << target.qemuCpu() << ": " << r.error << "\n" << r.output);
-      CHECK(r.ok());
-      CHECK(r.output.find(std::string(k.name) + ": all 120 cases exact") != std::string::npos);
-    }
-  }
+  for (const UKernel &k : tailKernels())
+    DYNAMIC_SECTION(k.name) { checkExactUnderQemu(k); }
 }
 
 TEST_CASE("a partial block uses the smallest tail kernel covering it", "[ukernel]") {
