@@ -33,17 +33,9 @@ int main(int argc, char **argv) {
   std::vector<uint8_t> in(nIn), w(nW), out(nOut);
   std::vector<int32_t> bias(c.oc);
   std::vector<float> wScale(c.oc);
-  uint64_t seed = 0x9E3779B97F4A7C15ull;
-  for (auto &v : in) v = (uint8_t)benchUniform(&seed, 0, 255);
-  for (auto &v : w) v = isQu8 ? (uint8_t)benchUniform(&seed, 0, 255) : (uint8_t)(int8_t)benchUniform(&seed, -127, 127);
-  for (auto &v : bias) v = (int32_t)benchUniform(&seed, -10000, 10000);
-  for (long o = 0; o < c.oc; ++o) wScale[o] = isQc8 ? 0.25f * (1.0f + (float)(o % 7) / 16.0f) : 0.25f;
   BenchQuant q{};
-  q.inScale = 0.5f;
-  q.outScale = (float)benchOutScale(&c, 0.5, 0.25);
   q.wScale = wScale.data();
-  q.isUnsigned = isQu8;
-  q.inZp = isQu8 ? 128 : 3, q.wZp = isQu8 ? 127 : 0, q.outZp = isQu8 ? 125 : -2;
+  benchMakeData(&c, in.data(), w.data(), bias.data(), &q);
 
   using namespace armnn;
   try {

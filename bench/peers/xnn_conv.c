@@ -31,18 +31,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "error: out of memory\n");
     return 1;
   }
-  uint64_t seed = 0x9E3779B97F4A7C15ull;
-  for (size_t i = 0; i < nIn; ++i) in[i] = (uint8_t)benchUniform(&seed, 0, 255);
-  for (size_t i = 0; i < nW; ++i)
-    w[i] = isQu8 ? (uint8_t)benchUniform(&seed, 0, 255) : (uint8_t)(int8_t)benchUniform(&seed, -127, 127);
-  for (long o = 0; o < c.oc; ++o) bias[o] = (int32_t)benchUniform(&seed, -10000, 10000);
-  for (long o = 0; o < c.oc; ++o) q.wScale[o] = isQc8 ? 0.25f * (1.0f + (float)(o % 7) / 16.0f) : 0.25f;
-  q.outScale = (float)benchOutScale(&c, 0.5, 0.25);
-  if (isQu8) {
-    q.inZp = 128, q.wZp = 127, q.outZp = 125;
-  } else {
-    q.inZp = 3, q.wZp = 0, q.outZp = -2;
-  }
+  benchMakeData(&c, in, w, bias, &q);
 
   if (xnn_initialize(NULL) != xnn_status_success) {
     fprintf(stderr, "error: xnn_initialize failed (unsupported CPU?)\n");
