@@ -158,8 +158,12 @@ struct GemmEmitter {
     MTC_CHECK(ctx.scratch) << "the GEMM convolution's scratch memory is missing";
     panel = ctx.scratch;
     tile = entryAlloca(bb, bb.getInt32Ty(), int64_t(uk.tileM) * uk.tileN, "c.tile");
-    const ir::Tensor zeros = ir::Tensor::zeros({p.g.inC}, DType::UInt8);
-    zeroRow = ctx.env.constants.get(zeros);
+    // Padded taps read this row: IC bytes of the op's pad_value (0 unless AlterOpLayout folded
+    // an explicit nn.pad with the data zero point into the convolution).
+    ir::Tensor padRow = ir::Tensor::zeros({p.g.inC}, DType::UInt8);
+    const int64_t padValue = ctx.call->attrsAs<ir::Conv2DAttrs>().pad_value;
+    for (int64_t i = 0; padValue && i < p.g.inC; ++i) padRow.setInt(i, padValue & 0xff);
+    zeroRow = ctx.env.constants.get(padRow);
     if (p.packing == GemmPacking::Rows) {
       // Bytes past K are never written by the row builder and must read as zero; the scratch
       // may hold anything from another kernel.
@@ -264,6 +268,15 @@ void registerGemmConvLowering(LoweringTable &t) {
                                     << " must be registered first";
   OpLowering generic = *prev;
   OpLowering l = generic;
+  // The direct loops pad with zeros; a non-zero pad_value needs the GEMM lowering.
+  l.check = [generic](const ir::CallNode *call, const passes::Target &target) -> std::string {
+    if (call->attrsAs<ir::Conv2DAttrs>().pad_value == 0 || planGemmConv(call, target))
+      return generic.check ? generic.check(call, target) : "";
+    std::string why;
+    planGemmConv(call, target, &why);
+    return "pad_value " + std::to_string(call->attrsAs<ir::Conv2DAttrs>().pad_value) +
+           " needs the AArch64 GEMM lowering, which does not apply: " + why;
+  };
   l.anchorFn = [generic](AnchorCtx &ctx) {
     auto p = planGemmConv(ctx.call, ctx.env.target);
     if (!p) {

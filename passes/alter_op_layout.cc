@@ -14,11 +14,40 @@
 #include <tuple>
 
 namespace mtc::passes {
+namespace {
+
+// The constant-valued spatial nn.pad feeding a GEMM convolution, if it can become the op's own
+// padding: NHWC, nothing padded on N or C, a compile-time scalar value that fits the data, and
+// a convolution without padding of its own (that would be zero-valued). QnnCanonicalize writes
+// qnn.conv2d's padding this way, with the data zero point as the value.
+struct FoldablePad {
+  ir::Expr input;
+  std::vector<int64_t> padding; // top, left, bottom, right
+  int64_t value = 0;
+};
+
+std::optional<FoldablePad> foldablePad(ir::Expr data, const ir::Conv2DAttrs &conv) {
+  if (!ir::isOpCall(data, "nn.pad") || conv.data_layout != "NHWC" || conv.out_dtype != "int32")
+    return std::nullopt;
+  for (int64_t v : conv.padding)
+    if (v != 0) return std::nullopt;
+  const auto *pad = static_cast<const ir::CallNode *>(data);
+  const auto &pa = pad->attrsAs<ir::PadAttrs>();
+  const auto *value = ir::dyn<ir::ConstantNode>(pad->args.at(1));
+  if (pa.pad_mode != "constant" || pa.pad_width.size() != 4 || !value ||
+      value->value.numElements() != 1 || value->value.dtype() == ir::DType::Float32)
+    return std::nullopt;
+  const auto &w = pa.pad_width;
+  if (w[0] != std::vector<int64_t>{0, 0} || w[3] != std::vector<int64_t>{0, 0}) return std::nullopt;
+  return FoldablePad{pad->args.at(0), {w[1][0], w[2][0], w[1][1], w[2][1]}, value->value.intAt(0)};
+}
+
+} // namespace
 
 std::optional<ir::Module> alterOpLayout(const ir::Module &m, PassContext &ctx) {
   ir::Rewriter rw(m.ctx());
   ir::Builder b(m.ctx());
-  int rewritten = 0, mixed = 0, generic = 0;
+  int rewritten = 0, mixed = 0, generic = 0, padsFolded = 0;
   std::string implName;
   // One transform per (weight, tiles): convs sharing a weight share its packed form.
   std::map<std::tuple<ir::Expr, int, int>, ir::Expr> transforms;
@@ -72,7 +101,16 @@ std::optional<ir::Module> alterOpLayout(const ir::Module &m, PassContext &ctx) {
     newAttrs->channels = w[3];
     ++rewritten;
     implName = impl.name();
-    return b.call("nn.contrib_conv2d_gemm_without_weight_transform", {rc->args.at(0), packed},
+    // An explicit pad in front becomes padding read from a row of pad_value bytes while the
+    // A panel is packed: no padded copy of the input (the pad stays for any other user).
+    ir::Expr data = rc->args.at(0);
+    if (auto fp = foldablePad(data, attrs)) {
+      data = fp->input;
+      newAttrs->padding = fp->padding;
+      newAttrs->pad_value = fp->value;
+      ++padsFolded;
+    }
+    return b.call("nn.contrib_conv2d_gemm_without_weight_transform", {data, packed},
                   newAttrs, old->loc);
   };
 
@@ -84,6 +122,7 @@ std::optional<ir::Module> alterOpLayout(const ir::Module &m, PassContext &ctx) {
   }
   std::string line = "AlterOpLayout: " + std::to_string(rewritten) + " conv2d rewritten";
   if (rewritten) line += " (" + implName + ")";
+  if (padsFolded) line += ", " + std::to_string(padsFolded) + " nn.pad folded into them";
   if (generic) line += ", " + std::to_string(generic) + " left generic";
   if (mixed) line += ", " + std::to_string(mixed) + " with mixed int8/uint8 left generic";
   ctx.report(line);

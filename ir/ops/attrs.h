@@ -24,6 +24,8 @@ struct Conv2DAttrs : AttrsBase<Conv2DAttrs> {
   std::string kernel_layout = "OIHW";
   std::string out_layout;
   std::string out_dtype; ///< empty = input dtype (nn.conv2d); qnn.conv2d treats empty as int32
+  /// The value the padded taps read (the GEMM convolution only; the others pad with 0).
+  int64_t pad_value = 0;
   template <class V> void visit(V &v) {
     v("strides", strides, "[stride_h, stride_w]");
     v("padding", padding, "[top, left, bottom, right]; [h, w] is symmetric; [p] is all sides");
@@ -35,6 +37,8 @@ struct Conv2DAttrs : AttrsBase<Conv2DAttrs> {
     v("kernel_layout", kernel_layout, "OIHW, HWIO, HWOI or OHWI");
     v("out_layout", out_layout, "output layout (empty: same as data_layout)");
     v("out_dtype", out_dtype, "accumulator / output dtype");
+    v("pad_value", pad_value,
+      "value of the padded taps (nn.contrib_conv2d_gemm_without_weight_transform only)");
   }
 };
 

@@ -18,6 +18,8 @@ std::string dtName(DType t) { return std::string(dtypeName(t)); }
 
 Type inferConv2D(TypeInferCtx &ctx) {
   const auto &a = ctx.attrs<Conv2DAttrs>();
+  if (a.pad_value != 0)
+    return ctx.error("pad_value is only supported by nn.contrib_conv2d_gemm_without_weight_transform");
   if (!ctx.expectTensor(0, "data") || !ctx.expectTensor(1, "weight")) return Type();
   const DType dd = ctx.arg(0).dtype(), wd = ctx.arg(1).dtype();
   std::optional<DType> out;
@@ -107,6 +109,9 @@ Type inferGemmConv(TypeInferCtx &ctx) {
   if (!ctx.expectDType(0, "data", {DType::Int8, DType::UInt8})) return Type();
   if (!ctx.expectTensor(1, "packed_weight")) return Type();
   const DType dd = ctx.arg(0).dtype();
+  if (a.pad_value < dtypeMin(dd) || a.pad_value > dtypeMax(dd))
+    return ctx.error("pad_value " + std::to_string(a.pad_value) + " is outside the range of the " +
+                     dtName(dd) + " data");
   if (ctx.arg(1).dtype() != dd)
     return ctx.error("argument 'packed_weight' has dtype " + dtName(ctx.arg(1).dtype()) +
                      " but 'data' has dtype " + dtName(dd));
@@ -141,7 +146,22 @@ Value evalGemmConv(const EvalCtx &c) {
   Tensor hwio = unpackGemmWeight(c.arg(1), kH, kW, inC, a.channels);
   Conv2DGeometry g = conv2dGeometryOf("nn.contrib_conv2d_gemm_without_weight_transform", a,
                                       data.shape(), hwio.shape());
-  return conv2dInteger(g, data, hwio, 0, {}, c.outType.dtype());
+  if (a.pad_value == 0) return conv2dInteger(g, data, hwio, 0, {}, c.outType.dtype());
+  // Padded taps read p: sum_valid x*w + p*sum_pad w = sum_valid (x - p)*w + p*sum_all w, where
+  // conv2dInteger with data zero point p gives the first term. Exact modulo 2^64, then wrapped
+  // to out_dtype like every integer convolution.
+  const int64_t p = a.pad_value;
+  Tensor acc = conv2dInteger(g, data, hwio, p, {}, DType::Int64);
+  std::vector<int64_t> wSum(static_cast<size_t>(g.outC), 0);
+  for (int64_t i = 0; i < hwio.numElements(); ++i)
+    wSum[static_cast<size_t>(i % g.outC)] += hwio.intAt(i); // HWIO: o is the fastest dim
+  Tensor out = Tensor::zeros(acc.shape(), c.outType.dtype());
+  for (int64_t i = 0; i < acc.numElements(); ++i) {
+    const uint64_t v = static_cast<uint64_t>(acc.intAt(i)) +
+                       static_cast<uint64_t>(p) * static_cast<uint64_t>(wSum[static_cast<size_t>(i % g.outC)]);
+    out.setInt(i, static_cast<int64_t>(v));
+  }
+  return out;
 }
 
 } // namespace

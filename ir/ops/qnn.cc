@@ -17,6 +17,9 @@ constexpr auto kQnnInputTypes = {DType::Int8, DType::UInt8, DType::Int16};
 
 Type inferQnnConv2D(TypeInferCtx &ctx) {
   const auto &a = ctx.attrs<Conv2DAttrs>();
+  if (a.pad_value != 0)
+    return ctx.error("pad_value is only supported by nn.contrib_conv2d_gemm_without_weight_transform "
+                     "(qnn.conv2d pads with input_zero_point)");
   if (!ctx.expectDType(0, "data", kQnnInputTypes) || !ctx.expectDType(1, "weight", kQnnInputTypes))
     return Type();
   auto out = outDTypeAttr(ctx, a.out_dtype, DType::Int32, {DType::Int16, DType::Int32, DType::Int64});

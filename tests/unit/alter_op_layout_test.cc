@@ -207,3 +207,75 @@ def @main(%x: Tensor[(1, 11, 9, 5), uint8], %w: Tensor[(3, 2, 5, 7), uint8]) {
     CHECK(before->tensor.bitEqual(after->tensor));
   }
 }
+
+TEST_CASE("AlterOpLayout: an explicit pad becomes the GEMM op's pad_value", "[passes][alter_op]") {
+  // QnnCanonicalize's form: nn.pad with the data zero point in front of an unpadded conv. The
+  // rewrite drops the pad, the conv reads pad_value on its padded taps, and both evaluate
+  // identically; a pad on C, a padded conv, or a non-constant value stay as they are.
+  const char *text = R"(
+def @main(%x: Tensor[(2, 7, 6, 5), int8], %w: Tensor[(3, 3, 5, 6), int8]) {
+  %0 = nn.pad(%x, -77i8, pad_width=[[0, 0], [2, 1], [0, 2], [0, 0]]);
+  nn.conv2d(%0, %w, strides=[2, 1], data_layout="NHWC", kernel_layout="HWIO", out_dtype="int32")
+}
+)";
+  std::mt19937 rng(99);
+  for (const char *target : {"aarch64", "aarch64+dotprod", "aarch64+i8mm"}) {
+    INFO(target);
+    PassFixture f;
+    mtc::ir::Module m = f.parse(text);
+    mtc::passes::PipelineLog log;
+    mtc::ir::Module out = f.runOk(m, {"AlterOpLayout"}, target, &log);
+    CHECK(countOp(out, "nn.pad") == 0);
+    const auto *conv = mtc::ir::dyn<mtc::ir::CallNode>(out.main()->body);
+    REQUIRE(conv);
+    const auto &a = conv->attrsAs<mtc::ir::Conv2DAttrs>();
+    CHECK(a.pad_value == -77);
+    CHECK(a.padding == std::vector<int64_t>{2, 0, 1, 2});
+    CHECK(log.allReports().back().find("1 nn.pad folded into them") != std::string::npos);
+    for (int trial = 0; trial < 3; ++trial) {
+      std::map<std::string, mtc::ir::Tensor> in{
+          {"x", randomTensor({2, 7, 6, 5}, mtc::ir::DType::Int8, rng)},
+          {"w", randomTensor({3, 3, 5, 6}, mtc::ir::DType::Int8, rng)}};
+      auto before = mtc::ir::evaluate(m, in, f.diag);
+      auto after = mtc::ir::evaluate(out, in, f.diag);
+      INFO(f.errors);
+      REQUIRE(before);
+      REQUIRE(after);
+      CHECK(before->tensor.bitEqual(after->tensor));
+    }
+  }
+  for (const char *keep : {
+           "%0 = nn.pad(%x, 3i8, pad_width=[[0, 0], [1, 1], [1, 1], [0, 1]]);\n"
+           "  nn.conv2d(%0, %w, data_layout=\"NHWC\", kernel_layout=\"HWIO\", out_dtype=\"int32\")",
+           "%0 = nn.pad(%x, 3i8, pad_width=[[0, 0], [1, 1], [1, 1], [0, 0]]);\n"
+           "  nn.conv2d(%0, %w, padding=[1, 1, 1, 1], data_layout=\"NHWC\", kernel_layout=\"HWIO\", "
+           "out_dtype=\"int32\")"}) {
+    INFO(keep);
+    PassFixture f;
+    std::string t = std::string("def @main(%x: Tensor[(1, 6, 6, 4), int8], %w: Tensor[(3, 3, ") +
+                    (std::string(keep).find("[0, 1]]") != std::string::npos ? "5" : "4") +
+                    ", 2), int8]) {\n  " + keep + "\n}";
+    mtc::ir::Module out = f.runOk(f.parse(t), {"AlterOpLayout"}, "aarch64+dotprod");
+    CHECK(countOp(out, "nn.pad") == 1);
+  }
+}
+
+TEST_CASE("pad_value: only the GEMM op takes it, within the data's range", "[ops][alter_op]") {
+  PassFixture f;
+  auto fails = [&](const std::string &text, const std::string &msg) {
+    f.errors.clear();
+    std::optional<mtc::ir::Module> m = mtc::ir::parseModule(text, "t.relay", f.diag);
+    bool typed = m && mtc::ir::inferTypes(*m, f.diag);
+    INFO(f.errors);
+    CHECK_FALSE(typed);
+    CHECK(f.errors.find(msg) != std::string::npos);
+  };
+  fails("def @main(%x: Tensor[(1, 4, 4, 2), int8], %w: Tensor[(1, 1, 2, 2), int8]) {\n"
+        "  nn.conv2d(%x, %w, data_layout=\"NHWC\", kernel_layout=\"HWIO\", pad_value=3)\n}",
+        "pad_value is only supported by nn.contrib_conv2d_gemm_without_weight_transform");
+  fails("def @main(%x: Tensor[(1, 4, 4, 2), uint8], %w: Tensor[(1, 1, 2, 2), uint8]) {\n"
+        "  %0 = nn.contrib_conv2d_gemm_weight_transform(%w, tile_N=4, tile_K=16);\n"
+        "  nn.contrib_conv2d_gemm_without_weight_transform(%x, %0, channels=2, kernel_size=[1, 1],"
+        " data_layout=\"NHWC\", kernel_layout=\"HWIO\", out_dtype=\"int32\", pad_value=256)\n}",
+        "pad_value 256 is outside the range of the uint8 data");
+}
