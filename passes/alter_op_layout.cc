@@ -52,6 +52,12 @@ std::optional<ir::Module> alterOpLayout(const ir::Module &m, PassContext &ctx) {
   // One transform per (weight, tiles): convs sharing a weight share its packed form.
   std::map<std::tuple<ir::Expr, int, int>, ir::Expr> transforms;
   bool failed = false;
+  // Uses of each node: a pad read by anything besides the conv stays (folding it would leave
+  // the other reader computing the padding inline, element by element).
+  std::map<ir::Expr, int> uses;
+  for (const auto &[name, f] : m.functions())
+    for (ir::Expr e : ir::postOrder(f))
+      for (ir::Expr c : ir::children(e)) ++uses[c];
 
   auto fn = [&](ir::Expr old, ir::Expr rebuilt) -> ir::Expr {
     if (failed || !ir::isOpCall(old, "nn.conv2d")) return rebuilt;
@@ -104,7 +110,8 @@ std::optional<ir::Module> alterOpLayout(const ir::Module &m, PassContext &ctx) {
     // An explicit pad in front becomes padding read from a row of pad_value bytes while the
     // A panel is packed: no padded copy of the input (the pad stays for any other user).
     ir::Expr data = rc->args.at(0);
-    if (auto fp = foldablePad(data, attrs)) {
+    auto fp = uses[call->args.at(0)] == 1 ? foldablePad(data, attrs) : std::nullopt;
+    if (fp) {
       data = fp->input;
       newAttrs->padding = fp->padding;
       newAttrs->pad_value = fp->value;

@@ -249,7 +249,11 @@ def @main(%x: Tensor[(2, 7, 6, 5), int8], %w: Tensor[(3, 3, 5, 6), int8]) {
            "  nn.conv2d(%0, %w, data_layout=\"NHWC\", kernel_layout=\"HWIO\", out_dtype=\"int32\")",
            "%0 = nn.pad(%x, 3i8, pad_width=[[0, 0], [1, 1], [1, 1], [0, 0]]);\n"
            "  nn.conv2d(%0, %w, padding=[1, 1, 1, 1], data_layout=\"NHWC\", kernel_layout=\"HWIO\", "
-           "out_dtype=\"int32\")"}) {
+           "out_dtype=\"int32\")",
+           // Read by something else too: folding would make that reader pad inline.
+           "%0 = nn.pad(%x, 3i8, pad_width=[[0, 0], [1, 1], [1, 1], [0, 0]]);\n"
+           "  %1 = nn.conv2d(%0, %w, data_layout=\"NHWC\", kernel_layout=\"HWIO\", out_dtype=\"int32\");\n"
+           "  (%1, %0)"}) {
     INFO(keep);
     PassFixture f;
     std::string t = std::string("def @main(%x: Tensor[(1, 6, 6, 4), int8], %w: Tensor[(3, 3, ") +
