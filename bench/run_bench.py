@@ -416,6 +416,9 @@ def main():
                   help="build mtc, run scripts/bench_sysroot.sh and bench/build_peers.sh first")
   ap.add_argument("--doc", help="replace the generated section of this markdown file")
   ap.add_argument("--plot", help="write the ratio plot (PNG) here")
+  ap.add_argument("--section", default="run_bench",
+                  help="name of the --doc section to replace (default run_bench; the page keeps "
+                       "the --full run in run_bench_full)")
   ap.add_argument("--model", help="measure this model (mtc only) instead of the workloads")
   ap.add_argument("--params", help="with --model: its parameters (.npz)")
   ap.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy",
@@ -424,7 +427,7 @@ def main():
   if (a.params or a.input) and not a.model:
     sys.exit("error: --params and --input need --model")
   if a.doc and not a.model:
-    doc_section.check(a.doc, "run_bench")
+    doc_section.check(a.doc, a.section)
   if a.model and (a.doc or a.plot or a.full):
     sys.exit("error: --model measures one model; --doc, --plot and --full are for the benchmark page")
   inputs = []
@@ -564,7 +567,7 @@ def main():
   text = "\n".join(text)
   print(text)
   if a.doc:
-    doc_section.replace(a.doc, "run_bench", text)
+    doc_section.replace(a.doc, a.section, text)
   return 1 if failures else 0
 
 
