@@ -53,7 +53,7 @@ struct GemmEmitter {
   AnchorCtx &ctx;
   const GemmConvPlan &p;
   const aarch64::UKernel &uk;
-  llvm::Value *panel = nullptr, *tile = nullptr, *rowBuf = nullptr, *zeroRow = nullptr;
+  llvm::Value *panel = nullptr, *tile = nullptr, *rowBuf = nullptr, *padRow = nullptr;
   llvm::Function *packFull = nullptr, *packTail = nullptr;
   /// The epilogue in NEON vector form when every fused op has one (else the scalar loop).
   std::optional<aarch64::VectorEpilogue> vec = aarch64::VectorEpilogue::plan(ctx.epilogue);
@@ -138,7 +138,7 @@ struct GemmEmitter {
     // A partial block leaves rows of the panel unwritten; the kernel still reads them.
     if (rows < uk.tileM && p.packing == GemmPacking::Rows)
       fb.CreateMemSet(fpanel, fb.getInt8(0), static_cast<uint64_t>(p.panelBytes()), llvm::Align(64));
-    emitGemmPackPanel(fb, p, data, fn->getArg(1), fn->getArg(2), rows, fpanel, zeroRow,
+    emitGemmPackPanel(fb, p, data, fn->getArg(1), fn->getArg(2), rows, fpanel, padRow,
                       rowBuf ? static_cast<llvm::Value *>(fn->getArg(4)) : nullptr);
     fb.CreateRetVoid();
     return fn;
@@ -160,10 +160,10 @@ struct GemmEmitter {
     tile = entryAlloca(bb, bb.getInt32Ty(), int64_t(uk.tileM) * uk.tileN, "c.tile");
     // Padded taps read this row: IC bytes of the op's pad_value (0 unless AlterOpLayout folded
     // an explicit nn.pad with the data zero point into the convolution).
-    ir::Tensor padRow = ir::Tensor::zeros({p.g.inC}, DType::UInt8);
+    ir::Tensor padBytes = ir::Tensor::zeros({p.g.inC}, DType::UInt8);
     const int64_t padValue = ctx.call->attrsAs<ir::Conv2DAttrs>().pad_value;
-    for (int64_t i = 0; padValue && i < p.g.inC; ++i) padRow.setInt(i, padValue & 0xff);
-    zeroRow = ctx.env.constants.get(padRow);
+    for (int64_t i = 0; padValue && i < p.g.inC; ++i) padBytes.setInt(i, padValue & 0xff);
+    padRow = ctx.env.constants.get(padBytes);
     if (p.packing == GemmPacking::Rows) {
       // Bytes past K are never written by the row builder and must read as zero; the scratch
       // may hold anything from another kernel.

@@ -69,10 +69,10 @@ void registerGemmConvLowering(LoweringTable &t);
 
 /// Emits, at the builder's position, the packing of the A panel of one row block of batch
 /// image `batch` whose first row is `m0`: `rows` valid rows (the others are zero), all
-/// kBlocks blocks of tileM x tileK bytes. `data` is the NHWC input, `zeroRow` IC zero bytes,
+/// kBlocks blocks of tileM x tileK bytes. `data` is the NHWC input, `padRow` IC bytes of the pad value,
 /// `rowBuf` K_pad bytes whose tail past K is zero (GemmPacking::Rows only).
 void emitGemmPackPanel(Builder &b, const GemmConvPlan &p, const Buffer &data, llvm::Value *batch,
-                       llvm::Value *m0, int64_t rows, llvm::Value *panel, llvm::Value *zeroRow,
+                       llvm::Value *m0, int64_t rows, llvm::Value *panel, llvm::Value *padRow,
                        llvm::Value *rowBuf);
 
 } // namespace mtc::codegen

@@ -58,7 +58,7 @@ struct Packer {
   const GemmConvPlan &p;
   const ir::Conv2DGeometry &g;
   llvm::Value *image;   // first byte of this batch image
-  llvm::Value *zeroRow; // IC zero bytes
+  llvm::Value *padRow; // IC bytes of the pad value (0 unless the op has pad_value)
   int64_t tileM, tileK;
   llvm::Type *unit;
 
@@ -75,11 +75,11 @@ struct Packer {
     return bytePtr(b, image, b.CreateMul(pix, i64(b, g.inC)));
   }
 
-  // The tap's input pixel, or the zero row when it lies in the padding.
+  // The tap's input pixel, or the pad row when it lies in the padding.
   llvm::Value *tapSource(llvm::Value *ih, llvm::Value *iw) {
     llvm::Value *inside = b.CreateAnd(b.CreateICmpULT(ih, i64(b, g.inH)),
                                       b.CreateICmpULT(iw, i64(b, g.inW)));
-    return b.CreateSelect(inside, pixel(ih, iw), zeroRow);
+    return b.CreateSelect(inside, pixel(ih, iw), padRow);
   }
 
   // Units [0, count) of each row pointer into consecutive blocks starting at `dst`. The row
@@ -140,7 +140,7 @@ struct Packer {
   void units(llvm::Value *panel, llvm::Value *m0, int64_t rows) {
     const int64_t perTap = g.inC / tileK;
     if (p.pointwise) {
-      std::vector<llvm::Value *> src(tileM, zeroRow);
+      std::vector<llvm::Value *> src(tileM, padRow);
       for (int64_t mi = 0; mi < rows; ++mi)
         src[mi] = bytePtr(b, image, b.CreateMul(b.CreateAdd(m0, i64(b, mi)), i64(b, g.inC)));
       copyUnits(panel, src, perTap);
@@ -152,7 +152,7 @@ struct Packer {
       emitLoop(b, 0, g.kW, 1, [&](llvm::Value *kw) {
         llvm::Value *dh = b.CreateMul(kh, i64(b, g.dilationH));
         llvm::Value *dw = b.CreateMul(kw, i64(b, g.dilationW));
-        std::vector<llvm::Value *> src(tileM, zeroRow);
+        std::vector<llvm::Value *> src(tileM, padRow);
         for (int64_t mi = 0; mi < rows; ++mi)
           src[mi] = tapSource(b.CreateAdd(orig[mi].first, dh), b.CreateAdd(orig[mi].second, dw));
         llvm::Value *tap = b.CreateAdd(b.CreateMul(kh, i64(b, g.kW)), kw);
@@ -211,13 +211,13 @@ struct Packer {
 } // namespace
 
 void emitGemmPackPanel(Builder &b, const GemmConvPlan &p, const Buffer &data, llvm::Value *batch,
-                       llvm::Value *m0, int64_t rows, llvm::Value *panel, llvm::Value *zeroRow,
+                       llvm::Value *m0, int64_t rows, llvm::Value *panel, llvm::Value *padRow,
                        llvm::Value *rowBuf) {
   const ir::Conv2DGeometry &g = p.g;
   const int64_t tileM = p.kernel->tileM, tileK = p.kernel->tileK;
   MTC_CHECK(rows >= 1 && rows <= tileM) << "bad row count " << rows;
   llvm::Value *image = bytePtr(b, data.ptr, b.CreateMul(batch, i64(b, g.inH * g.inW * g.inC)));
-  Packer pk{b, p, g, image, zeroRow, tileM, tileK, unitType(b, tileK)};
+  Packer pk{b, p, g, image, padRow, tileM, tileK, unitType(b, tileK)};
   if (p.packing == GemmPacking::Units) pk.units(panel, m0, rows);
   else pk.rowsMode(panel, m0, rows, rowBuf);
 }
