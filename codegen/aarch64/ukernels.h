@@ -72,9 +72,9 @@ struct UKernel {
 std::span<const UKernel> ukernelTable();
 /// The inline-asm constraint string every kernel uses (UKernel::constraints).
 std::string_view ukernelConstraints();
-/// Tail kernels (codegen/aarch64/ukernels_tail.cc): for the 8x12 dotprod and i8mm kernels,
-/// variants computing only a rows x cols corner (rows 1/4/8 for dotprod, 2/4/8 for i8mm; cols
-/// 4/8/12) of the same panels, for the partial last row and column blocks of a convolution.
+/// Tail kernels (codegen/aarch64/ukernels_tail.cc): variants computing only a rows x cols corner
+/// of the same panels (dotprod rows 1/4/8, i8mm rows 2/4/8, cols 4/8/12 of the 8x12 kernels;
+/// rows 1/2 of the Armv8.0 4x4 kernel), for the partial last row and column blocks.
 std::span<const UKernel> tailKernels();
 /// The smallest tail kernel of `main` covering `rows` x `cols` valid outputs, or nullptr when
 /// none is smaller than `main` itself.

@@ -3,7 +3,8 @@
 // (7 of 8 rows wasted when M mod 8 = 1, e.g. a 1x1 classifier or a 7x7 feature map; 8 of 72
 // columns for N = 64). These variants read the same packed panels (8 rows per A k-block, 12
 // columns per B k-block) but compute only a 1/4/8 x 4/8/12 (dotprod) or 2/4/8 x 4/8/12 (i8mm)
-// corner of the tile. Their asm is generated here; the 8x12 kernels stay hand-scheduled.
+// corner of the tile, and 1 or 2 rows of the Armv8.0 4x4 tile. Their asm is generated here; the
+// main kernels stay hand-scheduled.
 // SPDX-License-Identifier: Apache-2.0
 #include "codegen/aarch64/ukernels.h"
 
