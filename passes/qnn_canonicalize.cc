@@ -149,10 +149,9 @@ bool qnnConvUsesFallback(const CallNode *call) {
   using namespace mtc::ir;
   const auto &a = call->attrsAs<Conv2DAttrs>();
   const Conv2DGeometry g = geometryOf(call);
-  const bool dilated = a.dilation[0] != 1 || a.dilation[1] != 1;
-  // TVM's rules: T2's pooling cannot dilate, and grouped convolutions other than depthwise
-  // have no term decomposition.
-  if (!isConstZero(call->args[3]) && dilated) return true;
+  // Grouped convolutions other than depthwise have no term decomposition. (TVM also falls back
+  // for a dilated convolution with a kernel zero point because its pool cannot dilate; this
+  // nn.avg_pool2d can, so T2 sums the dilated window like any other.)
   if (g.groups != 1 && !isDepthwise(g)) return true;
   // T2 is computed in the data layout; an output in another layout would need a transpose.
   if (g.outNHWC != g.dataNHWC) return true;

@@ -196,20 +196,20 @@ TEST_CASE("QnnCanonicalize: padding is an explicit nn.pad with the input zero po
   }
 }
 
-TEST_CASE("QnnCanonicalize: dilation with a kernel zero point falls back to int32",
+TEST_CASE("QnnCanonicalize: dilation with a kernel zero point keeps the decomposition",
           "[passes][qnn_canonicalize]") {
+  // TVM falls back to an int32 convolution here (its pool cannot dilate); the dilated
+  // nn.avg_pool2d sums the dilated window, so the 8-bit T1 stays and the values are the same.
   PassFixture f;
   ir::Module m = f.parse(qconv("(2, 4, 4, 4), uint8", "(3, 4, 2, 2), uint8", "5", "3",
                                "channels=3, kernel_size=[2, 2], dilation=[2, 2]"));
-  ir::Module out = canonicalize(f, m);
-  f.checkEqual(out, R"(
-def @main(%data: Tensor[(2, 4, 4, 4), uint8], %weight: Tensor[(3, 4, 2, 2), uint8]) {
-  %0 = cast(%data, dtype="int32");
-  %1 = subtract(%0, 5);
-  %2 = cast(%weight, dtype="int32");
-  %3 = subtract(%2, 3);
-  nn.conv2d(%1, %3, dilation=[2, 2], channels=3, kernel_size=[2, 2], out_dtype="int32")
-})");
+  ir::Module out = canonicalize(f, m, /*trials=*/10);
+  CHECK(countOp(out, "nn.avg_pool2d") == 1);
+  // T1 reads the 8-bit data (no int32 copy of it): the only casts are T2's and the weight sum's.
+  for (const auto &[name, fn] : out.functions())
+    for (ir::Expr e : ir::postOrder(fn))
+      if (ir::isOpCall(e, "nn.conv2d"))
+        CHECK(static_cast<const ir::CallNode *>(e)->args[0]->type.dtype() == ir::DType::UInt8);
   // Without zero points the dilated convolution keeps the decomposition (just T1).
   PassFixture g;
   ir::Module z = g.parse(qconv("(2, 4, 4, 4), uint8", "(3, 4, 2, 2), uint8", "0", "0",
