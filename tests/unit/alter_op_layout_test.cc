@@ -39,6 +39,17 @@ mtc::ir::Tensor randomTensor(mtc::ir::Shape shape, mtc::ir::DType dt, std::mt199
   return t;
 }
 
+// Evaluates `before` and `after` on the same inputs and CHECKs that they agree bit for bit.
+void checkSameOutput(PassFixture &f, const mtc::ir::Module &before, const mtc::ir::Module &after,
+                     const std::map<std::string, mtc::ir::Tensor> &in) {
+  auto a = mtc::ir::evaluate(before, in, f.diag);
+  auto b = mtc::ir::evaluate(after, in, f.diag);
+  INFO(f.errors);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(a->tensor.bitEqual(b->tensor));
+}
+
 } // namespace
 
 TEST_CASE("AlterOpLayout: TVM test_alter_layout_nhwc_int8_aarch64", "[passes][alter_op]") {
@@ -196,22 +207,17 @@ def @main(%x: Tensor[(1, 11, 9, 5), uint8], %w: Tensor[(3, 2, 5, 7), uint8]) {
     PassFixture f;
     mtc::ir::Module m = f.parse(text);
     mtc::ir::Module out = f.runOk(m, {"AlterOpLayout"}, target);
-    std::map<std::string, mtc::ir::Tensor> in{
-        {"x", randomTensor({1, 11, 9, 5}, mtc::ir::DType::UInt8, rng)},
-        {"w", randomTensor({3, 2, 5, 7}, mtc::ir::DType::UInt8, rng)}};
-    auto before = mtc::ir::evaluate(m, in, f.diag);
-    auto after = mtc::ir::evaluate(out, in, f.diag);
-    INFO(f.errors);
-    REQUIRE(before);
-    REQUIRE(after);
-    CHECK(before->tensor.bitEqual(after->tensor));
+    checkSameOutput(f, m, out,
+                    {{"x", randomTensor({1, 11, 9, 5}, mtc::ir::DType::UInt8, rng)},
+                     {"w", randomTensor({3, 2, 5, 7}, mtc::ir::DType::UInt8, rng)}});
   }
 }
 
 TEST_CASE("AlterOpLayout: an explicit pad becomes the GEMM op's pad_value", "[passes][alter_op]") {
   // QnnCanonicalize's form: nn.pad with the data zero point in front of an unpadded conv. The
   // rewrite drops the pad, the conv reads pad_value on its padded taps, and both evaluate
-  // identically; a pad on C, a padded conv, or a non-constant value stay as they are.
+  // identically; a pad on C, a conv with padding of its own, or a pad something else reads too
+  // stay as they are.
   const char *text = R"(
 def @main(%x: Tensor[(2, 7, 6, 5), int8], %w: Tensor[(3, 3, 5, 6), int8]) {
   %0 = nn.pad(%x, -77i8, pad_width=[[0, 0], [2, 1], [0, 2], [0, 0]]);
@@ -232,17 +238,10 @@ def @main(%x: Tensor[(2, 7, 6, 5), int8], %w: Tensor[(3, 3, 5, 6), int8]) {
     CHECK(a.pad_value == -77);
     CHECK(a.padding == std::vector<int64_t>{2, 0, 1, 2});
     CHECK(log.allReports().back().find("1 nn.pad folded into them") != std::string::npos);
-    for (int trial = 0; trial < 3; ++trial) {
-      std::map<std::string, mtc::ir::Tensor> in{
-          {"x", randomTensor({2, 7, 6, 5}, mtc::ir::DType::Int8, rng)},
-          {"w", randomTensor({3, 3, 5, 6}, mtc::ir::DType::Int8, rng)}};
-      auto before = mtc::ir::evaluate(m, in, f.diag);
-      auto after = mtc::ir::evaluate(out, in, f.diag);
-      INFO(f.errors);
-      REQUIRE(before);
-      REQUIRE(after);
-      CHECK(before->tensor.bitEqual(after->tensor));
-    }
+    for (int trial = 0; trial < 3; ++trial)
+      checkSameOutput(f, m, out,
+                      {{"x", randomTensor({2, 7, 6, 5}, mtc::ir::DType::Int8, rng)},
+                       {"w", randomTensor({3, 3, 5, 6}, mtc::ir::DType::Int8, rng)}});
   }
   for (const char *keep : {
            "%0 = nn.pad(%x, 3i8, pad_width=[[0, 0], [1, 1], [1, 1], [0, 1]]);\n"
