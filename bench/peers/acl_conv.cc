@@ -28,14 +28,12 @@ int main(int argc, char **argv) {
     return 2;
   }
   const long oh = benchOutH(&c), ow = benchOutW(&c);
-  const size_t nIn = c.b * c.h * c.w * c.ic, nOut = c.b * oh * ow * c.oc;
-  const size_t nW = c.oc * c.kh * c.kw * c.ic;
-  std::vector<uint8_t> in(nIn), w(nW), out(nOut);
-  std::vector<int32_t> bias(c.oc);
-  std::vector<float> wScale(c.oc);
-  BenchQuant q{};
-  q.wScale = wScale.data();
-  benchMakeData(&c, in.data(), w.data(), bias.data(), &q);
+  BenchBuffers d(c);
+  std::vector<uint8_t> &in = d.in, &w = d.w, &out = d.out;
+  std::vector<int32_t> &bias = d.bias;
+  const std::vector<float> &wScale = d.wScale;
+  const BenchQuant &q = d.q;
+  const size_t nOut = d.nOut;
 
   using namespace armnn;
   try {
@@ -108,14 +106,6 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "error: verify needs ITERS >= 1\n");
     return 2;
   }
-  std::vector<int32_t> ref(nOut);
-  benchReference(&c, &q, in.data(), w.data(), bias.data(), ref.data());
-  size_t off1 = 0, worse = 0;
-  for (size_t i = 0; i < nOut; ++i) {
-    int32_t got = isQu8 ? out[i] : (int8_t)out[i];
-    long diff = labs((long)got - ref[i]);
-    off1 += diff == 1, worse += diff > 1;
-  }
-  std::printf("verify: %zu outputs, %zu off by 1, %zu off by more\n", nOut, off1, worse);
-  return worse ? 3 : 0;
+  const long worse = benchVerify(&c, &q, in.data(), w.data(), bias.data(), out.data());
+  return worse != 0 ? 3 : 0;
 }

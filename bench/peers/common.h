@@ -185,4 +185,25 @@ static inline long benchVerify(const BenchConv *c, const BenchQuant *q, const vo
   return (long)worse;
 }
 
+#ifdef __cplusplus
+#include <vector>
+
+/// The C++ drivers' buffers of one workload: input, weights, bias and output, with the data
+/// and quantization of benchMakeData.
+struct BenchBuffers {
+  size_t nOut;
+  std::vector<uint8_t> in, w, out;
+  std::vector<int32_t> bias;
+  std::vector<float> wScale;
+  BenchQuant q{};
+  explicit BenchBuffers(const BenchConv &c)
+      : nOut((size_t)(c.b * benchOutH(&c) * benchOutW(&c) * c.oc)),
+        in((size_t)(c.b * c.h * c.w * c.ic)), w((size_t)(c.oc * c.kh * c.kw * c.ic)), out(nOut),
+        bias((size_t)c.oc), wScale((size_t)c.oc) {
+    q.wScale = wScale.data();
+    benchMakeData(&c, in.data(), w.data(), bias.data(), &q);
+  }
+};
+#endif
+
 #endif

@@ -41,21 +41,19 @@ int main(int argc, char **argv) {
     return 2;
   }
   const long oh = benchOutH(&c), ow = benchOutW(&c);
-  const size_t nIn = c.b * c.h * c.w * c.ic, nOut = c.b * oh * ow * c.oc;
-  const size_t nW = c.oc * c.kh * c.kw * c.ic;
-  std::vector<uint8_t> in(nIn), w(nW), out(nOut);
-  std::vector<int32_t> bias(c.oc);
-  std::vector<float> wScale(c.oc);
-  BenchQuant q{};
-  q.wScale = wScale.data();
-  benchMakeData(&c, in.data(), w.data(), bias.data(), &q);
+  BenchBuffers d(c);
+  std::vector<uint8_t> &in = d.in, &w = d.w, &out = d.out;
+  std::vector<int32_t> &bias = d.bias;
+  const std::vector<float> &wScale = d.wScale;
+  const BenchQuant &q = d.q;
+  const size_t nOut = d.nOut;
 
   // What oneDNN is given: the qu8 rewrite above, or the qc8 data as it is.
   std::vector<uint8_t> src(in);
   if (isQu8)
     for (auto &v : src) v = (uint8_t)(255 - v);
-  std::vector<int8_t> wS8(nW);
-  for (size_t i = 0; i < nW; ++i) wS8[i] = isQu8 ? (int8_t)(127 - w[i]) : (int8_t)w[i];
+  std::vector<int8_t> wS8(w.size());
+  for (size_t i = 0; i < w.size(); ++i) wS8[i] = isQu8 ? (int8_t)(127 - w[i]) : (int8_t)w[i];
   const int32_t srcZp = isQu8 ? 127 : q.inZp;
   std::vector<float> scales(c.oc);
   for (long o = 0; o < c.oc; ++o) scales[o] = q.inScale * wScale[o] / q.outScale;
